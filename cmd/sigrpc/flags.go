@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/sigrpc/sigrpc/rpc"
+)
+
+// config is the parsed command line.
+type config struct {
+	framing         rpc.Framing
+	maxMessageBytes int64
+	allowGroups     bool
+	logLevel        slog.Level
+	version         bool
+}
+
+// errHelpShown reports that --help printed the usage.
+var errHelpShown = errors.New("help shown")
+
+const usageHead = `Usage: sigrpc [flags]
+
+sigrpc serves JSON-RPC 2.0 on standard input and output: signal names and
+numbers (signum, signals, signame) and safe signalling (kill). Requests are
+one JSON value per line (ndjson) or LSP-style Content-Length frames.
+
+Example:
+  echo '{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}' | sigrpc
+  {"jsonrpc":"2.0","id":1,"result":15}
+
+Safety: pid -1 (every process) is always refused; pid 0 and other negative
+pids (process groups) are refused unless --allow-groups; sigrpc's own pid is
+refused for every signal but NONE.
+
+Exit status: 0 after the input ends or on SIGTERM/SIGINT, once every accepted
+request is answered; 1 if standard output is closed; 2 for bad flags.
+
+Flags:
+`
+
+// parseFlags parses args. --help prints the usage to stdout and returns
+// errHelpShown; other problems return an error for stderr.
+func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
+	cfg := config{maxMessageBytes: rpc.DefaultMaxMessageBytes}
+	fs := flag.NewFlagSet("sigrpc", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	framing := fs.String("framing", "auto", "message framing: auto, ndjson or lsp")
+	level := fs.String("log-level", "error", "stderr log level: error, warn, info or debug (debug logs every request)")
+	fs.Int64Var(&cfg.maxMessageBytes, "max-message-bytes", cfg.maxMessageBytes, "largest message accepted, in bytes")
+	fs.BoolVar(&cfg.allowGroups, "allow-groups", false, "permit pid 0 and pids below -1 (process groups)")
+	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	help := fs.Bool("help", false, "print this help and exit")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return cfg, showHelp(fs, stdout)
+		}
+		return cfg, err
+	}
+	if *help {
+		return cfg, showHelp(fs, stdout)
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.maxMessageBytes <= 0 {
+		return cfg, fmt.Errorf("--max-message-bytes must be positive, not %d", cfg.maxMessageBytes)
+	}
+	var err error
+	if cfg.framing, err = rpc.ParseFraming(*framing); err != nil {
+		return cfg, err
+	}
+	if err := cfg.logLevel.UnmarshalText([]byte(*level)); err != nil {
+		return cfg, fmt.Errorf("bad --log-level %q (want error, warn, info or debug)", *level)
+	}
+	return cfg, nil
+}
+
+// showHelp prints the usage to w.
+func showHelp(fs *flag.FlagSet, w io.Writer) error {
+	var b strings.Builder
+	b.WriteString(usageHead)
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	io.WriteString(w, b.String())
+	return errHelpShown
+}

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// This file holds the end-to-end harness: the sigrpc binary built once,
+// helper processes over real pipes, and child processes for the tests to
+// signal. Tests signal only children they start here, or pids that cannot
+// exist (above the kernel's largest pid_max, 2^22).
+
+// binPath is the sigrpc binary under test, built by TestMain.
+var binPath string
+
+// absentPID can never name a process: Linux pids stop at 2^22.
+const absentPID = 2147483647
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sigrpc-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "sigrpc")
+	build := exec.Command("go", "build", "-race", "-o", binPath, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building sigrpc:", err)
+		os.Exit(1)
+	}
+	// The race detector sleeps a second at exit by default; a data race
+	// still fails the run (exit status 66).
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// helperProc is a running sigrpc with pipes to it.
+type helperProc struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	stderr *bytes.Buffer
+	lines  chan string // ndjson response lines, read in the background
+}
+
+// startHelper starts sigrpc with args and stops it when the test ends.
+func startHelper(t *testing.T, args ...string) *helperProc {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &helperProc{cmd: cmd, stdin: stdin, stdout: bufio.NewReader(stdout), stderr: &bytes.Buffer{}}
+	cmd.Stderr = h.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Errorf("sigrpc did not exit within 5s of stdin closing")
+		}
+	})
+	return h
+}
+
+// readLines starts reading ndjson response lines in the background.
+func (h *helperProc) readLines() {
+	h.lines = make(chan string, 1024)
+	go func() {
+		defer close(h.lines)
+		for {
+			line, err := h.stdout.ReadString('\n')
+			if err != nil {
+				return
+			}
+			h.lines <- strings.TrimSuffix(line, "\n")
+		}
+	}()
+}
+
+// send writes raw bytes to the helper's stdin.
+func (h *helperProc) send(t *testing.T, s string) {
+	t.Helper()
+	if _, err := io.WriteString(h.stdin, s); err != nil {
+		t.Fatalf("writing to sigrpc: %v", err)
+	}
+}
+
+// next returns the next response line, failing after 10 s.
+func (h *helperProc) next(t *testing.T) string {
+	t.Helper()
+	if h.lines == nil {
+		h.readLines()
+	}
+	select {
+	case line, ok := <-h.lines:
+		if !ok {
+			t.Fatalf("sigrpc closed its output; stderr: %s", h.stderr)
+		}
+		return line
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no response from sigrpc within 10s")
+	}
+	return ""
+}
+
+// call sends one ndjson request and returns the response line.
+func (h *helperProc) call(t *testing.T, req string) string {
+	t.Helper()
+	h.send(t, req+"\n")
+	return h.next(t)
+}
+
+// waitExit waits up to 10 s for the helper to exit and returns its status.
+func (h *helperProc) waitExit(t *testing.T) (int, error) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- h.cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if err == nil || errors.As(err, &exit) {
+			return h.cmd.ProcessState.ExitCode(), nil
+		}
+		return -1, err
+	case <-time.After(10 * time.Second):
+		h.cmd.Process.Kill()
+		t.Fatalf("sigrpc did not exit within 10s")
+	}
+	return -1, nil
+}
+
+// child is a process started by a test for the helper to signal.
+type child struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed once reaped
+	err  error         // cmd.Wait's result, after done
+}
+
+// startChild starts a long sleep that dumps no core. With setsid it leads
+// its own session and process group. It is killed and reaped when the
+// test ends.
+func startChild(t *testing.T, setsid bool) *child {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", "ulimit -c 0; exec sleep 120")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: setsid}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, done: make(chan struct{})}
+	// Wait until sh has exec'd sleep, so signals reach sleep itself.
+	waitFor(t, "the child to exec sleep", func() bool {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+		return strings.TrimSpace(string(comm)) == "sleep"
+	})
+	t.Cleanup(func() {
+		select {
+		case <-c.done:
+		default:
+			cmd.Process.Kill()
+			c.reap(t)
+		}
+	})
+	return c
+}
+
+func (c *child) pid() int { return c.cmd.Process.Pid }
+
+// reap waits for the child and records how it ended.
+func (c *child) reap(t *testing.T) {
+	t.Helper()
+	ch := make(chan error, 1)
+	go func() { ch <- c.cmd.Wait() }()
+	select {
+	case c.err = <-ch:
+		close(c.done)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("child %d did not exit within 10s", c.pid())
+	}
+}
+
+// terminatedBy reaps the child and returns the signal that ended it.
+func (c *child) terminatedBy(t *testing.T) syscall.Signal {
+	t.Helper()
+	c.reap(t)
+	ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() {
+		t.Fatalf("child %d exited without a signal: %v", c.pid(), c.cmd.ProcessState)
+	}
+	return ws.Signal()
+}
+
+// assertUntouched checks that the child is running with no signal pending:
+// nothing was sent to it.
+func (c *child) assertUntouched(t *testing.T) {
+	t.Helper()
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_PID, c.pid(), &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil); err != nil {
+		t.Fatalf("waitid: %v", err)
+	}
+	if info.Signo != 0 {
+		t.Fatalf("child %d has exited; it should have been left alone", c.pid())
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.pid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		if (k == "SigPnd" || k == "ShdPnd") && strings.Trim(strings.TrimSpace(v), "0") != "" {
+			t.Fatalf("child %d has a pending signal (%s); nothing should have been sent", c.pid(), line)
+		}
+	}
+}
+
+// startZombie starts a child that exits at once and waits until it is a
+// zombie, without reaping it.
+func startZombie(t *testing.T) *child {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_PID, cmd.Process.Pid, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
+		t.Fatalf("waitid: %v", err)
+	}
+	c := &child{cmd: cmd, done: make(chan struct{})}
+	t.Cleanup(func() {
+		select {
+		case <-c.done:
+		default:
+			c.reap(t)
+		}
+	})
+	return c
+}
+
+// reapedPID returns the pid of a child that has exited and been reaped.
+func reapedPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd.Process.Pid
+}
+
+// waitFor polls cond every millisecond for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -1,0 +1,80 @@
+// Command sigrpc serves signal names, numbers and safe process signalling
+// as JSON-RPC 2.0 on standard input and output. See PROTOCOL.md and the
+// README for the wire contract.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	ossignal "os/signal"
+	"syscall"
+
+	"github.com/sigrpc/sigrpc/rpc"
+	"github.com/sigrpc/sigrpc/signal"
+)
+
+// version is the helper's version; the client libraries track it.
+const version = "0.1.0"
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // output closed or input unreadable
+	exitBadUsage = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program, with its streams passed in.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stdout, stderr)
+	if err == errHelpShown {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sigrpc: %v\nRun 'sigrpc --help' for usage.\n", err)
+		return exitBadUsage
+	}
+	if cfg.version {
+		fmt.Fprintf(stdout, "sigrpc %s\n", version)
+		return exitOK
+	}
+	// A closed stdout must surface as a write error, not kill us.
+	ossignal.Ignore(syscall.SIGPIPE)
+	ctx, stop := ossignal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go watchParent(ctx, os.Getppid(), cancel)
+
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	killer := signal.NewKiller(signal.Policy{AllowGroups: cfg.allowGroups, Self: os.Getpid()})
+	srv := rpc.NewServer(rpc.Methods(killer), rpc.Options{
+		Framing:         cfg.framing,
+		MaxMessageBytes: cfg.maxMessageBytes,
+		Logger:          log,
+	})
+	if err := srv.Serve(ctx, stdin, stdout); err != nil {
+		log.Error("serving stopped", "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// watchParent cancels the session when ppid, the process that started
+// sigrpc, exits, even if something else still holds stdin open. The
+// caller reads ppid before serving, so a parent that dies at once is
+// still seen to go.
+func watchParent(ctx context.Context, ppid int, cancel context.CancelFunc) {
+	if ppid <= 1 {
+		return // started by init or a container runtime: nothing to watch
+	}
+	if err := signal.WaitGone(ctx, ppid); err == nil {
+		cancel()
+	}
+}

@@ -1,0 +1,148 @@
+package rpc
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/sourcegraph/jsonrpc2"
+)
+
+// request is one validated request. The embedded jsonrpc2.Request carries
+// the method, the params and whether it is a notification; id carries the
+// id exactly as received, since jsonrpc2.ID cannot hold null, negative,
+// fractional or very large ids.
+type request struct {
+	jsonrpc2.Request
+	id        json.RawMessage // nil for a notification
+	params    json.RawMessage // what Request.Params points at
+	methodRaw []byte          // the method's JSON string literal
+}
+
+// The errors for messages that are not requests. They are answered with
+// id null.
+var (
+	errParse          = &jsonrpc2.Error{Code: jsonrpc2.CodeParseError, Message: "Parse error"}
+	errInvalidRequest = &jsonrpc2.Error{Code: jsonrpc2.CodeInvalidRequest, Message: "Invalid Request"}
+	errEmptyBatch     = &jsonrpc2.Error{Code: jsonrpc2.CodeInvalidRequest, Message: "Invalid Request: empty batch"}
+)
+
+// parseRequest validates the JSON object b (already known to be valid
+// JSON) as a JSON-RPC 2.0 request and fills req, whose fields alias b.
+// Members other than jsonrpc, method, params and id are ignored.
+func parseRequest(b []byte, req *request) *jsonrpc2.Error {
+	*req = request{}
+	if b[0] != '{' {
+		return errInvalidRequest
+	}
+	req.Notif = true
+	version := false
+	it := newElements(b)
+	for {
+		key, val, ok := it.next()
+		if !ok {
+			break
+		}
+		switch memberName(key) {
+		case "jsonrpc":
+			version = literalEquals(val, "2.0")
+		case "method":
+			req.methodRaw = val
+		case "params":
+			req.params = val
+		case "id":
+			req.id, req.Notif = val, false
+		}
+	}
+	if !version || req.methodRaw == nil || req.methodRaw[0] != '"' {
+		return errInvalidRequest
+	}
+	if req.params != nil {
+		if req.params[0] != '{' && req.params[0] != '[' {
+			return errInvalidRequest
+		}
+		req.Params = &req.params
+	}
+	if req.id != nil && !validID(req.id) {
+		return errInvalidRequest
+	}
+	return nil
+}
+
+// memberName returns the request member that key (a JSON string literal)
+// names, or "" for any other member.
+func memberName(key []byte) string {
+	switch string(key) {
+	case `"jsonrpc"`:
+		return "jsonrpc"
+	case `"method"`:
+		return "method"
+	case `"params"`:
+		return "params"
+	case `"id"`:
+		return "id"
+	}
+	if bytes.IndexByte(key, '\\') < 0 {
+		return ""
+	}
+	name, _ := unquote(key)
+	switch name {
+	case "jsonrpc", "method", "params", "id":
+		return name
+	}
+	return ""
+}
+
+// validID reports whether id is a string, a number or null.
+func validID(id []byte) bool {
+	c := id[0]
+	return c == '"' || c == 'n' || isNumber(c)
+}
+
+// nullID is the id of responses to messages whose id is unknown.
+var nullID = []byte("null")
+
+// appendResult appends a success response to dst.
+func appendResult(dst, id, result []byte) []byte {
+	dst = appendHead(dst, id)
+	dst = append(dst, `,"result":`...)
+	dst = append(dst, result...)
+	return append(dst, '}')
+}
+
+// appendError appends an error response to dst.
+func appendError(dst, id []byte, e *jsonrpc2.Error) []byte {
+	dst = appendHead(dst, id)
+	dst = append(dst, `,"error":{"code":`...)
+	dst = strconv.AppendInt(dst, e.Code, 10)
+	dst = append(dst, `,"message":`...)
+	dst = appendString(dst, e.Message)
+	if e.Data != nil {
+		dst = append(dst, `,"data":`...)
+		dst = append(dst, *e.Data...)
+	}
+	return append(dst, "}}"...)
+}
+
+// appendHead appends the members every response starts with.
+func appendHead(dst, id []byte) []byte {
+	if id == nil {
+		id = nullID
+	}
+	dst = append(dst, `{"jsonrpc":"2.0","id":`...)
+	return append(dst, id...)
+}
+
+// appendString appends s as a JSON string literal.
+func appendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}

@@ -1,0 +1,345 @@
+package rpc
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
+)
+
+// testMethods is a method table for exercising the dispatcher: echo
+// answers at once, block waits for release or the session's end, and boom
+// panics.
+func testMethods(release <-chan struct{}, started chan<- struct{}) []Method {
+	return []Method{
+		{
+			Name:   "echo",
+			Params: []Param{{Name: "n", Kind: Integer, Required: true}},
+			Call: func(_ context.Context, args []Value, dst []byte) ([]byte, *jsonrpc2.Error) {
+				return fmt.Appendf(dst, "%d", args[0].Int), nil
+			},
+		},
+		{
+			Name:     "block",
+			Blocking: true,
+			Call: func(ctx context.Context, _ []Value, dst []byte) ([]byte, *jsonrpc2.Error) {
+				if started != nil {
+					started <- struct{}{}
+				}
+				select {
+				case <-release:
+					return append(dst, `"released"`...), nil
+				case <-ctx.Done():
+					return append(dst, `"cancelled"`...), nil
+				}
+			},
+		},
+		{
+			Name: "boom",
+			Call: func(context.Context, []Value, []byte) ([]byte, *jsonrpc2.Error) {
+				panic("boom")
+			},
+		},
+	}
+}
+
+// session runs srv over pipes and returns a writer for requests and a
+// reader of response lines; the test ends it by closing the writer.
+type pipeSession struct {
+	in    *io.PipeWriter
+	lines *bufio.Scanner
+	done  chan error
+}
+
+func startSession(t *testing.T, srv *Server) *pipeSession {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ps := &pipeSession{in: inW, lines: bufio.NewScanner(outR), done: make(chan error, 1)}
+	go func() {
+		err := srv.Serve(context.Background(), inR, outW)
+		outW.Close()
+		ps.done <- err
+	}()
+	t.Cleanup(func() { inW.Close(); outR.Close() })
+	return ps
+}
+
+func (ps *pipeSession) send(t *testing.T, lines ...string) {
+	t.Helper()
+	if _, err := io.WriteString(ps.in, strings.Join(lines, "\n")+"\n"); err != nil {
+		t.Fatalf("writing request: %v", err)
+	}
+}
+
+// next returns the next response line, failing the test after 5 s.
+func (ps *pipeSession) next(t *testing.T) string {
+	t.Helper()
+	got := make(chan string, 1)
+	go func() {
+		if ps.lines.Scan() {
+			got <- ps.lines.Text()
+		}
+		close(got)
+	}()
+	select {
+	case line, ok := <-got:
+		if !ok {
+			t.Fatal("output ended early")
+		}
+		return line
+	case <-time.After(5 * time.Second):
+		t.Fatal("no response within 5s")
+	}
+	return ""
+}
+
+func call(id int, method, params string) string {
+	return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":%q,"params":%s}`, id, method, params)
+}
+
+func TestBlockingCallDoesNotHoldUpOthers(t *testing.T) {
+	release, started := make(chan struct{}), make(chan struct{}, 1)
+	ps := startSession(t, NewServer(testMethods(release, started), Options{}))
+	ps.send(t, call(1, "block", "[]"))
+	<-started
+	ps.send(t, call(2, "echo", "[7]"))
+	if got, want := ps.next(t), `{"jsonrpc":"2.0","id":2,"result":7}`; got != want {
+		t.Fatalf("got %s, want %s first", got, want)
+	}
+	close(release)
+	if got, want := ps.next(t), `{"jsonrpc":"2.0","id":1,"result":"released"}`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+func TestBlockingCallsAreAnsweredAtEndOfInput(t *testing.T) {
+	started := make(chan struct{}, 3)
+	ps := startSession(t, NewServer(testMethods(nil, started), Options{}))
+	ps.send(t, call(1, "block", "[]"), call(2, "block", "[]"), call(3, "block", "[]"))
+	for range 3 {
+		<-started
+	}
+	ps.in.Close()
+	seen := map[string]bool{}
+	for range 3 {
+		seen[ps.next(t)] = true
+	}
+	for id := 1; id <= 3; id++ {
+		want := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":"cancelled"}`, id)
+		if !seen[want] {
+			t.Errorf("missing %s in %v", want, seen)
+		}
+	}
+	if err := <-ps.done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+}
+
+func TestBlockingCallsBeyondTheLimitAreRefused(t *testing.T) {
+	release, started := make(chan struct{}), make(chan struct{}, 2)
+	ps := startSession(t, NewServer(testMethods(release, started), Options{MaxBlocking: 2}))
+	ps.send(t, call(1, "block", "[]"), call(2, "block", "[]"))
+	<-started
+	<-started
+	ps.send(t, call(3, "block", "[]"))
+	got := ps.next(t)
+	if !strings.Contains(got, `"id":3,"error":{"code":-32000`) || !strings.Contains(got, `"errno":"EAGAIN"`) {
+		t.Fatalf("got %s, want an EAGAIN error for id 3", got)
+	}
+	close(release)
+	ps.next(t)
+	ps.next(t)
+}
+
+func TestBatchWaitsForItsBlockingMember(t *testing.T) {
+	release, started := make(chan struct{}), make(chan struct{}, 1)
+	ps := startSession(t, NewServer(testMethods(release, started), Options{}))
+	ps.send(t, "["+call(1, "block", "[]")+","+call(2, "echo", "[5]")+"]")
+	<-started
+	ps.send(t, call(3, "echo", "[6]"))
+	if got, want := ps.next(t), `{"jsonrpc":"2.0","id":3,"result":6}`; got != want {
+		t.Fatalf("got %s, want %s before the batch", got, want)
+	}
+	close(release)
+	want := `[{"jsonrpc":"2.0","id":1,"result":"released"},{"jsonrpc":"2.0","id":2,"result":5}]`
+	if got := ps.next(t); got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+func TestPanicBecomesInternalErrorAndServingGoesOn(t *testing.T) {
+	ps := startSession(t, NewServer(testMethods(nil, nil), Options{}))
+	ps.send(t, call(1, "boom", "[]"), call(2, "echo", "[1]"))
+	if got, want := ps.next(t), `{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error"}}`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	if got, want := ps.next(t), `{"jsonrpc":"2.0","id":2,"result":1}`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+func TestPipelinedRequestsAreAllAnsweredBeforeServeReturns(t *testing.T) {
+	var in strings.Builder
+	for i := range 100 {
+		in.WriteString(call(i, "echo", fmt.Sprintf("[%d]", i)) + "\n")
+	}
+	var out bytes.Buffer
+	srv := NewServer(testMethods(nil, nil), Options{})
+	if err := srv.Serve(context.Background(), strings.NewReader(in.String()), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 100 {
+		t.Fatalf("got %d responses, want 100", len(lines))
+	}
+	for i, line := range lines {
+		var resp struct{ ID, Result int }
+		if err := json.Unmarshal([]byte(line), &resp); err != nil || resp.ID != i || resp.Result != i {
+			t.Fatalf("response %d = %s", i, line)
+		}
+	}
+}
+
+// countingWriter counts writes and fails after failAfter of them, if set.
+type countingWriter struct {
+	mu        sync.Mutex
+	writes    int
+	failAfter int
+	buf       bytes.Buffer
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	if w.failAfter > 0 && w.writes > w.failAfter {
+		return 0, io.ErrClosedPipe
+	}
+	return w.buf.Write(p)
+}
+
+func TestResponsesToABurstAreWrittenTogether(t *testing.T) {
+	var in strings.Builder
+	for i := range 50 {
+		in.WriteString(call(i, "echo", "[1]") + "\n")
+	}
+	w := &countingWriter{}
+	srv := NewServer(testMethods(nil, nil), Options{})
+	if err := srv.Serve(context.Background(), strings.NewReader(in.String()), w); err != nil {
+		t.Fatal(err)
+	}
+	if w.writes != 1 {
+		t.Errorf("50 buffered requests took %d writes, want 1", w.writes)
+	}
+}
+
+func TestWriteErrorEndsServe(t *testing.T) {
+	inR, inW := io.Pipe()
+	defer inR.Close()
+	w := &countingWriter{failAfter: 1}
+	srv := NewServer(testMethods(nil, nil), Options{})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(context.Background(), inR, w) }()
+	go func() {
+		for i := 0; ; i++ {
+			if _, err := io.WriteString(inW, call(i, "echo", "[1]")+"\n"); err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.ErrClosedPipe) {
+			t.Fatalf("Serve = %v, want the write error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not stop after a write error")
+	}
+}
+
+func TestCancelStopsServeAndAnswersBlockingCalls(t *testing.T) {
+	started := make(chan struct{}, 1)
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	w := &countingWriter{}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := NewServer(testMethods(nil, started), Options{})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, inR, w) }()
+	io.WriteString(inW, call(1, "block", "[]")+"\n")
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	if got, want := w.buf.String(), `{"jsonrpc":"2.0","id":1,"result":"cancelled"}`+"\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// endlessReader yields an unending line of 'a's after a prefix.
+type endlessReader struct {
+	prefix string
+	left   int64
+}
+
+func (r *endlessReader) Read(p []byte) (int, error) {
+	if r.left <= 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.prefix)
+	r.prefix = r.prefix[n:]
+	for i := n; i < len(p); i++ {
+		p[i] = 'a'
+	}
+	if int64(len(p)) > r.left {
+		p = p[:r.left]
+	}
+	r.left -= int64(len(p))
+	return len(p), nil
+}
+
+func TestOversizeMessagesUseBoundedMemory(t *testing.T) {
+	const size = 64 << 20
+	for _, tc := range []struct {
+		name  string
+		input io.Reader
+		opts  Options
+	}{
+		{"ndjson line", io.MultiReader(&endlessReader{prefix: `{"x":"`, left: size}, strings.NewReader("\n"+call(1, "echo", "[1]")+"\n")), Options{Framing: FramingNDJSON}},
+		{"lsp body", io.MultiReader(strings.NewReader(fmt.Sprintf("Content-Length: %d\r\n\r\n", size)), &endlessReader{left: size},
+			strings.NewReader(fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(call(1, "echo", "[1]")), call(1, "echo", "[1]")))), Options{Framing: FramingLSP}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			if err := NewServer(testMethods(nil, nil), tc.opts).Serve(context.Background(), tc.input, &out); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+				t.Errorf("a %d MiB message allocated %d MiB", size>>20, alloc>>20)
+			}
+			if s := out.String(); !strings.Contains(s, `"message too large"`) || !strings.Contains(s, `"id":1,"result":1`) {
+				t.Errorf("output %q lacks the size error or the next answer", s)
+			}
+		})
+	}
+}

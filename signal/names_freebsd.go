@@ -1,0 +1,9 @@
+package signal
+
+import "golang.org/x/sys/unix"
+
+// Max is the highest signal number kill(2) accepts on FreeBSD (_SIG_MAXSIG).
+const Max Number = 128
+
+// platformNames are the seed's names FreeBSD has beyond the common ones.
+var platformNames = []Entry{{"EMT", Number(unix.SIGEMT)}, {"INFO", Number(unix.SIGINFO)}}

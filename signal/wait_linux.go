@@ -1,0 +1,68 @@
+package signal
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// waitGone waits on a pidfd, which polls readable once the process has
+// terminated, whoever its parent is. An eventfd, written when ctx is
+// done, wakes the poll for cancellation.
+func waitGone(ctx context.Context, pid int) error {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	switch {
+	case errors.Is(err, unix.ESRCH):
+		return nil
+	case errors.Is(err, unix.ENOSYS):
+		return waitGonePolling(ctx, pid)
+	case err != nil:
+		return fmt.Errorf("pidfd_open %d: %w", pid, AsOSError(err))
+	}
+	defer unix.Close(pidfd)
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return fmt.Errorf("eventfd: %w", AsOSError(err))
+	}
+	woken := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(woken)
+		unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+	})
+	defer func() {
+		if !stop() {
+			<-woken // the wake-up may be writing: let it finish first
+		}
+		unix.Close(wake)
+	}()
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return fmt.Errorf("poll pidfd %d: %w", pid, AsOSError(err))
+		case fds[0].Revents != 0:
+			return nil
+		case fds[1].Revents != 0:
+			return ctx.Err()
+		}
+	}
+}
+
+// isZombie reports whether /proc says pid is a zombie.
+func isZombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name, which is in parentheses and may
+	// itself contain spaces and parentheses.
+	i := bytes.LastIndexByte(stat, ')')
+	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
+}
