@@ -24,19 +24,6 @@ const (
 	IntegerOrString
 )
 
-// jsonType returns the JSON Schema type of k.
-func (k Kind) jsonType() string {
-	switch k {
-	case Integer:
-		return `"integer"`
-	case String:
-		return `"string"`
-	case Boolean:
-		return `"boolean"`
-	}
-	return `["integer","string"]`
-}
-
 // article returns k as a noun phrase for error messages.
 func (k Kind) article() string {
 	switch k {

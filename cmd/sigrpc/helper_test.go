@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -24,9 +26,6 @@ import (
 
 // binPath is the sigrpc binary under test, built by TestMain.
 var binPath string
-
-// absentPID can never name a process: Linux pids stop at 2^22.
-const absentPID = 2147483647
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "sigrpc-test")

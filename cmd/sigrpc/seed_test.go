@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -46,9 +48,9 @@ type outcome struct {
 	code    int64
 	message string // error message; "" means any
 	errno   string
-	rule    string  // the translation rule applied, for failure messages
-	effect  string  // "alive", "terminated" or "" (no live target)
-	signal  int     // with effect "terminated"
+	rule    string // the translation rule applied, for failure messages
+	effect  string // "alive", "terminated" or "" (no live target)
+	signal  int    // with effect "terminated"
 }
 
 // sigrpcNames are signal names sigrpc knows on Linux and upstream does not.

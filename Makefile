@@ -1,0 +1,33 @@
+# sigrpc: run `make help` for the targets.
+GO          ?= go
+BIN         := bin/sigrpc
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+CROSS_OS    := darwin freebsd netbsd openbsd dragonfly
+
+.PHONY: help build run test lint cross bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## build bin/sigrpc
+	$(GO) build -o $(BIN) ./cmd/sigrpc
+
+run: ## serve on this terminal's stdin/stdout (type ndjson requests)
+	$(GO) run ./cmd/sigrpc
+
+test: lint cross ## every check: format, vet, staticcheck, other OSes, tests with -race
+	$(GO) test -race -count=1 ./...
+
+lint: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+cross: ## vet for the other supported OSes
+	@for os in $(CROSS_OS); do echo "go vet (GOOS=$$os)"; GOOS=$$os $(GO) vet ./signal/ ./rpc/ ./cmd/... || exit 1; done
+
+bench: ## Go micro-benchmarks with allocation counts
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean: ## remove build output
+	rm -rf bin
