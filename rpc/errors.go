@@ -38,6 +38,8 @@ func errorFor(err error) *jsonrpc2.Error {
 			Reason string `json:"reason"`
 		}{policyErr.Reason})
 		return e
+	case errors.Is(err, signal.ErrUnsupported):
+		return &jsonrpc2.Error{Code: CodeUnsupported, Message: "unsupported on this platform"}
 	case errors.Is(err, signal.ErrPIDRange):
 		return invalidParam("pid", "is out of range (it must fit in 32 bits)")
 	}

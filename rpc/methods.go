@@ -4,16 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/sigrpc/sigrpc/signal"
 )
 
-// Killer sends signals after validation and policy checks. *signal.Killer
-// is the implementation; tests substitute their own.
+// Killer is the process control the methods need. *signal.Killer is the
+// implementation.
 type Killer interface {
-	Kill(pid, sig int64) error
+	Kill(t signal.Target, sig int64) error
+	Inspect(pid int64) (signal.Info, error)
+	Wait(ctx context.Context, pid int64, timeout time.Duration) (bool, error)
+	Terminate(ctx context.Context, t signal.Target, sig int64, timeout time.Duration, escalate *int64, escalateTimeout time.Duration) (signal.Termination, error)
 }
 
 // Methods returns sigrpc's method table, sending signals with k.
@@ -32,6 +36,7 @@ func Methods(k Killer) []Method {
 			Params: []Param{
 				{Name: "pid", Kind: Integer, Required: true, Summary: "the target process id"},
 				{Name: "signal", Kind: IntegerOrString, Default: `"TERM"`, Summary: "a signal name or number"},
+				{Name: "start_time", Kind: String, Summary: "send only if the process still has this start time (from inspect)"},
 			},
 			Result: `{"const":true}`,
 			Call:   killMethod(k),
@@ -52,7 +57,124 @@ func Methods(k Killer) []Method {
 			Result: `{"type":["string","null"]}`,
 			Call:   signame,
 		},
+		{
+			Name:    "inspect",
+			Summary: "What the system reports about a process (Linux).",
+			Params:  []Param{{Name: "pid", Kind: Integer, Required: true, Summary: "the process id"}},
+			Result:  `{"type":"object"}`,
+			Call:    inspectMethod(k),
+		},
+		{
+			Name:    "wait",
+			Summary: "Wait until a process has terminated (a zombie counts) or the timeout passes.",
+			Params: []Param{
+				{Name: "pid", Kind: Integer, Required: true, Summary: "the process id"},
+				{Name: "timeout_ms", Kind: Integer, Default: "0", Summary: "how long to wait; 0 checks once"},
+			},
+			Result:   `{"type":"object","properties":{"exited":{"type":"boolean"}}}`,
+			Blocking: true,
+			Call:     waitMethod(k),
+		},
+		{
+			Name:    "terminate",
+			Summary: "Send a signal, wait, escalate, wait; all through one process handle.",
+			Params: []Param{
+				{Name: "pid", Kind: Integer, Required: true, Summary: "the process id"},
+				{Name: "signal", Kind: IntegerOrString, Default: `"TERM"`, Summary: "the first signal"},
+				{Name: "timeout_ms", Kind: Integer, Default: "5000", Summary: "how long to wait after it"},
+				{Name: "escalate", Kind: IntegerOrString, Nullable: true, Default: `"KILL"`, Summary: "the second signal; null for none"},
+				{Name: "escalate_timeout_ms", Kind: Integer, Default: "1000", Summary: "how long to wait after it"},
+				{Name: "start_time", Kind: String, Summary: "act only if the process still has this start time"},
+			},
+			Result:   `{"type":"object","properties":{"exited":{"type":"boolean"},"escalated":{"type":"boolean"},"elapsed_ms":{"type":"integer"}}}`,
+			Blocking: true,
+			Call:     terminateMethod(k),
+		},
 	}
+}
+
+// inspectMethod implements inspect(pid).
+func inspectMethod(k Killer) func(context.Context, []Value, []byte) ([]byte, *jsonrpc2.Error) {
+	return func(_ context.Context, args []Value, dst []byte) ([]byte, *jsonrpc2.Error) {
+		info, err := k.Inspect(args[0].Int)
+		if err != nil {
+			return nil, errorFor(err)
+		}
+		b, _ := json.Marshal(struct {
+			PID       int    `json:"pid"`
+			PPID      int    `json:"ppid"`
+			PGID      int    `json:"pgid"`
+			SID       int    `json:"sid"`
+			UID       int    `json:"uid"`
+			State     string `json:"state"`
+			Comm      string `json:"comm"`
+			StartTime string `json:"start_time"`
+		}{info.PID, info.PPID, info.PGID, info.SID, info.UID, info.State, info.Comm, info.StartTime})
+		return append(dst, b...), nil
+	}
+}
+
+// waitMethod implements wait(pid, timeout_ms = 0).
+func waitMethod(k Killer) func(context.Context, []Value, []byte) ([]byte, *jsonrpc2.Error) {
+	return func(ctx context.Context, args []Value, dst []byte) ([]byte, *jsonrpc2.Error) {
+		timeout, err := millis(args[1], "timeout_ms", 0)
+		if err != nil {
+			return nil, err
+		}
+		exited, werr := k.Wait(ctx, args[0].Int, timeout)
+		if werr != nil {
+			return nil, errorFor(werr)
+		}
+		dst = strconv.AppendBool(append(dst, `{"exited":`...), exited)
+		return append(dst, '}'), nil
+	}
+}
+
+// terminateMethod implements terminate(pid, signal, timeout_ms, escalate,
+// escalate_timeout_ms, start_time).
+func terminateMethod(k Killer) func(context.Context, []Value, []byte) ([]byte, *jsonrpc2.Error) {
+	return func(ctx context.Context, args []Value, dst []byte) ([]byte, *jsonrpc2.Error) {
+		sig, err := signalArg(args[1], signal.Number(15))
+		if err != nil {
+			return nil, err
+		}
+		var escalate *int64
+		if !args[3].Null {
+			esc, err := signalArg(args[3], signal.Number(9))
+			if err != nil {
+				return nil, err
+			}
+			escalate = &esc
+		}
+		timeout, err := millis(args[2], "timeout_ms", 5000)
+		if err != nil {
+			return nil, err
+		}
+		escTimeout, err := millis(args[4], "escalate_timeout_ms", 1000)
+		if err != nil {
+			return nil, err
+		}
+		res, terr := k.Terminate(ctx, signal.Target{PID: args[0].Int, StartTime: args[5].Str}, sig, timeout, escalate, escTimeout)
+		if terr != nil {
+			return nil, errorFor(terr)
+		}
+		dst = strconv.AppendBool(append(dst, `{"exited":`...), res.Exited)
+		dst = strconv.AppendBool(append(dst, `,"escalated":`...), res.Escalated)
+		dst = strconv.AppendInt(append(dst, `,"elapsed_ms":`...), res.Elapsed.Milliseconds(), 10)
+		return append(dst, '}'), nil
+	}
+}
+
+// millis reads a millisecond duration param, def if absent.
+func millis(v Value, name string, def int64) (time.Duration, *jsonrpc2.Error) {
+	ms := def
+	if v.Set {
+		ms = v.Int
+	}
+	if ms < 0 || ms > int64(24*time.Hour/time.Millisecond) {
+		return 0, invalidParam(name, "must be between 0 and 86400000")
+	}
+	return time.Duration(ms) * time.Millisecond, nil
 }
 
 // signum implements signum(name).
@@ -75,7 +197,7 @@ func killMethod(k Killer) func(context.Context, []Value, []byte) ([]byte, *jsonr
 		if err != nil {
 			return nil, err
 		}
-		if err := k.Kill(args[0].Int, sig); err != nil {
+		if err := k.Kill(signal.Target{PID: args[0].Int, StartTime: args[2].Str}, sig); err != nil {
 			return nil, errorFor(err)
 		}
 		return append(dst, "true"...), nil

@@ -31,7 +31,7 @@ func startSleep(t *testing.T) *exec.Cmd {
 }
 
 func TestKillAbsentPIDIsESRCH(t *testing.T) {
-	err := NewKiller(Policy{}).Kill(absentPID, 0)
+	err := NewKiller(Policy{}).Kill(Target{PID: absentPID}, 0)
 	var osErr *OSError
 	if !errors.As(err, &osErr) || osErr.Name() != "ESRCH" || osErr.Text() != "No such process" {
 		t.Fatalf("Kill(absent, 0) = %v, want ESRCH", err)
@@ -41,10 +41,11 @@ func TestKillAbsentPIDIsESRCH(t *testing.T) {
 func TestKillSignalsAChild(t *testing.T) {
 	cmd := startSleep(t)
 	k := NewKiller(Policy{})
-	if err := k.Kill(int64(cmd.Process.Pid), 0); err != nil {
+	target := Target{PID: int64(cmd.Process.Pid)}
+	if err := k.Kill(target, 0); err != nil {
 		t.Fatalf("Kill(child, NONE) = %v", err)
 	}
-	if err := k.Kill(int64(cmd.Process.Pid), int64(syscall.SIGTERM)); err != nil {
+	if err := k.Kill(target, int64(syscall.SIGTERM)); err != nil {
 		t.Fatalf("Kill(child, TERM) = %v", err)
 	}
 	cmd.Wait()

@@ -11,19 +11,22 @@ import (
 )
 
 // waitGone waits on a pidfd, which polls readable once the process has
-// terminated, whoever its parent is. An eventfd, written when ctx is
-// done, wakes the poll for cancellation.
+// terminated, whoever its parent is.
 func waitGone(ctx context.Context, pid int) error {
-	pidfd, err := unix.PidfdOpen(pid, 0)
-	switch {
-	case errors.Is(err, unix.ESRCH):
+	p, err := Open(pid)
+	if errors.Is(err, unix.ESRCH) {
 		return nil
-	case errors.Is(err, unix.ENOSYS):
-		return waitGonePolling(ctx, pid)
-	case err != nil:
-		return fmt.Errorf("pidfd_open %d: %w", pid, AsOSError(err))
 	}
-	defer unix.Close(pidfd)
+	if err != nil {
+		return fmt.Errorf("opening process %d: %w", pid, err)
+	}
+	defer p.Close()
+	return p.wait(ctx)
+}
+
+// pollPidfd waits until pidfd polls readable or ctx is done. An eventfd,
+// written when ctx is done, wakes the poll for cancellation.
+func pollPidfd(ctx context.Context, pidfd, pid int) error {
 	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
 		return fmt.Errorf("eventfd: %w", AsOSError(err))

@@ -1,0 +1,191 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// inspectChild returns inspect's answer for pid.
+func inspectChild(t *testing.T, h *helperProc, pid int) map[string]any {
+	t.Helper()
+	resp := h.call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"inspect","params":[%d]}`, pid))
+	var r struct{ Result map[string]any }
+	if err := json.Unmarshal([]byte(resp), &r); err != nil || r.Result == nil {
+		t.Fatalf("inspect: %s", resp)
+	}
+	return r.Result
+}
+
+func TestInspectDescribesAChild(t *testing.T) {
+	h := startHelper(t)
+	c := startChild(t, true)
+	info := inspectChild(t, h, c.pid())
+	pid := float64(c.pid())
+	if info["pid"] != pid || info["ppid"] != float64(os.Getpid()) || info["pgid"] != pid || info["sid"] != pid ||
+		info["uid"] != float64(os.Getuid()) || info["comm"] != "sleep" || info["state"] != "S" || info["start_time"] == "" {
+		t.Fatalf("inspect = %v", info)
+	}
+	got := h.call(t, `{"jsonrpc":"2.0","id":2,"method":"inspect","params":[2147483647]}`)
+	if !strings.Contains(got, `"errno":"ESRCH"`) {
+		t.Fatalf("inspect of an absent pid: %s", got)
+	}
+}
+
+func TestKillWithStartTime(t *testing.T) {
+	h := startHelper(t)
+	c := startChild(t, false)
+	start := inspectChild(t, h, c.pid())["start_time"].(string)
+	got := h.call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"kill","params":{"pid":%d,"signal":"TERM","start_time":"1%s"}}`, c.pid(), start))
+	if want := `{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"No such process","data":{"errno":"ESRCH","errnum":3,"reason":"start_time mismatch"}}}`; got != want {
+		t.Fatalf("mismatch: %s, want %s", got, want)
+	}
+	c.assertUntouched(t)
+	got = h.call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":2,"method":"kill","params":{"pid":%d,"signal":"TERM","start_time":%q}}`, c.pid(), start))
+	if got != `{"jsonrpc":"2.0","id":2,"result":true}` {
+		t.Fatalf("match: %s", got)
+	}
+	if sig := c.terminatedBy(t); sig != syscall.SIGTERM {
+		t.Fatalf("ended by %v", sig)
+	}
+}
+
+// terminateResult is terminate's answer.
+type terminateResult struct {
+	Exited, Escalated bool
+	ElapsedMS         int64 `json:"elapsed_ms"`
+}
+
+func terminate(t *testing.T, h *helperProc, params string) terminateResult {
+	t.Helper()
+	resp := h.call(t, `{"jsonrpc":"2.0","id":1,"method":"terminate","params":`+params+`}`)
+	var r struct{ Result *terminateResult }
+	if err := json.Unmarshal([]byte(resp), &r); err != nil || r.Result == nil {
+		t.Fatalf("terminate: %s", resp)
+	}
+	return *r.Result
+}
+
+func TestTerminateAChildThatExitsOnTERM(t *testing.T) {
+	h := startHelper(t)
+	c := startChild(t, false)
+	// The child is ours, so it stays a zombie until reaped: that counts.
+	res := terminate(t, h, fmt.Sprintf(`{"pid":%d,"timeout_ms":5000}`, c.pid()))
+	if !res.Exited || res.Escalated {
+		t.Fatalf("terminate = %+v, want exited without escalation", res)
+	}
+	if sig := c.terminatedBy(t); sig != syscall.SIGTERM {
+		t.Fatalf("ended by %v, want SIGTERM", sig)
+	}
+}
+
+func TestTerminateEscalatesWhenTERMIsIgnored(t *testing.T) {
+	h := startHelper(t)
+	cmd := exec.Command("sh", "-c", `trap "" TERM; exec sleep 120`)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: cmd, done: make(chan struct{})}
+	t.Cleanup(func() {
+		select {
+		case <-c.done:
+		default:
+			cmd.Process.Kill()
+			c.reap(t)
+		}
+	})
+	waitFor(t, "the child to exec sleep", func() bool {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+		return strings.TrimSpace(string(comm)) == "sleep"
+	})
+	res := terminate(t, h, fmt.Sprintf(`[%d,"TERM",100,"KILL",5000]`, c.pid()))
+	if !res.Exited || !res.Escalated || res.ElapsedMS < 100 {
+		t.Fatalf("terminate = %+v, want exited after escalating, at least 100 ms in", res)
+	}
+	if sig := c.terminatedBy(t); sig != syscall.SIGKILL {
+		t.Fatalf("ended by %v, want SIGKILL", sig)
+	}
+}
+
+func TestTerminateWithoutEscalation(t *testing.T) {
+	h := startHelper(t)
+	c := startChild(t, false)
+	res := terminate(t, h, fmt.Sprintf(`{"pid":%d,"signal":"CONT","timeout_ms":20,"escalate":null}`, c.pid()))
+	if res.Exited || res.Escalated {
+		t.Fatalf("terminate = %+v, want neither exited nor escalated", res)
+	}
+	c.assertUntouched(t)
+}
+
+func TestWaitDoesNotDelayOtherRequests(t *testing.T) {
+	h := startHelper(t)
+	c := startChild(t, false)
+	h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"wait","params":[%d,60000]}`+"\n", c.pid()))
+	if got := h.call(t, `{"jsonrpc":"2.0","id":2,"method":"signum","params":["INT"]}`); got != `{"jsonrpc":"2.0","id":2,"result":2}` {
+		t.Fatalf("signum behind a wait: %s", got)
+	}
+	c.cmd.Process.Kill()
+	if got := h.next(t); got != `{"jsonrpc":"2.0","id":1,"result":{"exited":true}}` {
+		t.Fatalf("wait: %s", got)
+	}
+}
+
+func TestManyConcurrentWaitsResolve(t *testing.T) {
+	const n = 200
+	h := startHelper(t)
+	children := make([]*exec.Cmd, n)
+	for i := range children {
+		cmd := exec.Command("sleep", "120")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		children[i] = cmd
+		h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"wait","params":{"pid":%d,"timeout_ms":60000}}`+"\n", i, cmd.Process.Pid))
+	}
+	// Every wait is pending: a check behind them is answered first.
+	if got := h.call(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["INT"]}`); !strings.Contains(got, `"probe"`) {
+		t.Fatalf("probe: %s", got)
+	}
+	for _, cmd := range children {
+		cmd.Process.Kill()
+	}
+	seen := map[string]bool{}
+	for range n {
+		line := h.next(t)
+		if !strings.HasSuffix(line, `"result":{"exited":true}}`) || seen[line] {
+			t.Fatalf("wait answered %s", line)
+		}
+		seen[line] = true
+	}
+}
+
+func TestWaitsAreAnsweredWhenStdinCloses(t *testing.T) {
+	h := startHelper(t)
+	c := startChild(t, false)
+	for i := range 3 {
+		h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"wait","params":[%d,60000]}`+"\n", i, c.pid()))
+	}
+	h.call(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["INT"]}`) // the waits have started
+	start := time.Now()
+	h.stdin.Close()
+	for range 3 {
+		if got := h.next(t); !strings.HasSuffix(got, `"result":{"exited":false}}`) {
+			t.Fatalf("wait at EOF: %s", got)
+		}
+	}
+	if code, err := h.waitExit(t); err != nil || code != 0 {
+		t.Fatalf("exit %d (%v)", code, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v to answer the waits", d)
+	}
+	c.assertUntouched(t)
+}

@@ -1,0 +1,82 @@
+package signal
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestParseStatHandlesAwkwardCommandNames(t *testing.T) {
+	line := "4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 987654 1000 10 18446744073709551615\n"
+	info, err := parseStat([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Info{PID: 4242, PPID: 1, PGID: 4242, SID: 4242, State: "S", Comm: "a) b (c)", StartTime: "987654"}
+	if info != want {
+		t.Fatalf("parseStat = %+v, want %+v", info, want)
+	}
+	if _, err := parseStat([]byte("4242 no parens")); err == nil {
+		t.Fatal("parseStat accepted a line without a command name")
+	}
+}
+
+// TestProcessControl runs the same checks with pidfds and with the
+// fallback that holds bare pids (kernels before 5.3).
+func TestProcessControl(t *testing.T) {
+	for name, k := range map[string]*Killer{
+		"pidfd":    NewKiller(Policy{}),
+		"fallback": {noPidfd: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cmd := startSleep(t)
+			target := Target{PID: int64(cmd.Process.Pid)}
+			info, err := k.Inspect(target.PID)
+			if err != nil || info.PID != cmd.Process.Pid || info.Comm != "sleep" || info.StartTime == "" {
+				t.Fatalf("Inspect = %+v, %v", info, err)
+			}
+			wrong := Target{PID: target.PID, StartTime: info.StartTime + "1"}
+			var osErr *OSError
+			if err := k.Kill(wrong, int64(syscall.SIGKILL)); !errors.As(err, &osErr) || osErr.Reason != "start_time mismatch" {
+				t.Fatalf("Kill with a wrong start time = %v", err)
+			}
+			if exited, err := k.Wait(context.Background(), target.PID, 0); exited || err != nil {
+				t.Fatalf("Wait(0) on a live child = %v, %v", exited, err)
+			}
+			target.StartTime = info.StartTime
+			esc := int64(syscall.SIGKILL)
+			res, err := k.Terminate(context.Background(), target, 0, 20*time.Millisecond, &esc, 5*time.Second)
+			if err != nil || !res.Exited || !res.Escalated {
+				t.Fatalf("Terminate = %+v, %v", res, err)
+			}
+			if exited, err := k.Wait(context.Background(), target.PID, time.Second); !exited || err != nil {
+				t.Fatalf("Wait on a dead child = %v, %v", exited, err)
+			}
+			cmd.Wait()
+			if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.Signal() != syscall.SIGKILL {
+				t.Fatalf("child ended with %v, want SIGKILL", cmd.ProcessState)
+			}
+		})
+	}
+}
+
+func TestSignalThroughPidfdMissesAReplacedProcess(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cmd.Wait() // reaped: the pid is free for reuse, the pidfd still names the old process
+	if err := p.Signal(None); !errors.Is(err, unix.ESRCH) {
+		t.Fatalf("Signal after reaping = %v, want ESRCH", err)
+	}
+}
