@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -44,6 +45,7 @@ type Options struct {
 	MaxMessageBytes int64        // the largest message accepted; 0 means DefaultMaxMessageBytes
 	MaxBlocking     int          // blocking calls in flight at once; 0 means DefaultMaxBlocking
 	Logger          *slog.Logger // nil discards logs
+	Version         string       // the service version rpc.discover reports
 }
 
 // Server serves a fixed set of methods over a byte stream. One Server may
@@ -53,8 +55,10 @@ type Server struct {
 	opts    Options
 }
 
-// NewServer returns a Server for methods. It panics if a name repeats or a
-// method has more than eight params: the table is fixed at build time.
+// NewServer returns a Server for methods and rpc.discover, which answers
+// with an OpenRPC document generated from the same table. It panics if a
+// name repeats or a method has more than eight params: the table is fixed
+// at build time.
 func NewServer(methods []Method, opts Options) *Server {
 	if opts.MaxMessageBytes <= 0 {
 		opts.MaxMessageBytes = DefaultMaxMessageBytes
@@ -65,7 +69,9 @@ func NewServer(methods []Method, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{methods: make(map[string]*Method, len(methods)), opts: opts}
+	s := &Server{methods: make(map[string]*Method, len(methods)+1), opts: opts}
+	var doc []byte
+	methods = append(slices.Clone(methods), discoverMethod(&doc))
 	for i := range methods {
 		m := &methods[i]
 		if _, dup := s.methods[m.Name]; dup || len(m.Params) > maxParams {
@@ -73,6 +79,7 @@ func NewServer(methods []Method, opts Options) *Server {
 		}
 		s.methods[m.Name] = m
 	}
+	doc = openRPCDocument(s.methods, opts.Version)
 	return s
 }
 

@@ -58,6 +58,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Framing:         cfg.framing,
 		MaxMessageBytes: cfg.maxMessageBytes,
 		Logger:          log,
+		Version:         version,
 	})
 	if err := srv.Serve(ctx, stdin, stdout); err != nil {
 		log.Error("serving stopped", "err", err)

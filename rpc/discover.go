@@ -1,0 +1,86 @@
+package rpc
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+
+	"github.com/sourcegraph/jsonrpc2"
+)
+
+// discoverName is the OpenRPC service discovery method every Server has.
+const discoverName = "rpc.discover"
+
+// openRPCDocument builds an OpenRPC 1.x document from the method table the
+// dispatcher uses, so the two cannot drift apart.
+func openRPCDocument(methods map[string]*Method, version string) []byte {
+	type schemaParam struct {
+		Name     string          `json:"name"`
+		Summary  string          `json:"summary,omitempty"`
+		Required bool            `json:"required"`
+		Schema   json.RawMessage `json:"schema"`
+	}
+	type result struct {
+		Name   string          `json:"name"`
+		Schema json.RawMessage `json:"schema"`
+	}
+	type method struct {
+		Name           string        `json:"name"`
+		Summary        string        `json:"summary,omitempty"`
+		ParamStructure string        `json:"paramStructure"`
+		Params         []schemaParam `json:"params"`
+		Result         result        `json:"result"`
+	}
+	names := make([]string, 0, len(methods))
+	for name := range methods {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	doc := struct {
+		OpenRPC string            `json:"openrpc"`
+		Info    map[string]string `json:"info"`
+		Methods []method          `json:"methods"`
+	}{OpenRPC: "1.3.2", Info: map[string]string{"title": "sigrpc", "version": version}}
+	for _, name := range names {
+		m := methods[name]
+		if m.Result == "" {
+			m.Result = "{}" // any value
+		}
+		out := method{Name: m.Name, Summary: m.Summary, ParamStructure: "either", Params: []schemaParam{},
+			Result: result{Name: m.Name + "Result", Schema: json.RawMessage(m.Result)}}
+		for _, p := range m.Params {
+			out.Params = append(out.Params, schemaParam{Name: p.Name, Summary: p.Summary, Required: p.Required, Schema: p.schema()})
+		}
+		doc.Methods = append(doc.Methods, out)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic("rpc: building the OpenRPC document: " + err.Error())
+	}
+	return b
+}
+
+// schema returns the JSON Schema of p's values.
+func (p Param) schema() json.RawMessage {
+	types := map[Kind]string{Integer: `"integer"`, String: `"string"`, Boolean: `"boolean"`, IntegerOrString: `["integer","string"]`}[p.Kind]
+	if p.Nullable {
+		types = map[Kind]string{Integer: `["integer","null"]`, String: `["string","null"]`, Boolean: `["boolean","null"]`, IntegerOrString: `["integer","string","null"]`}[p.Kind]
+	}
+	s := `{"type":` + types
+	if p.Default != "" {
+		s += `,"default":` + p.Default
+	}
+	return json.RawMessage(s + "}")
+}
+
+// discoverMethod is rpc.discover, answering with doc.
+func discoverMethod(doc *[]byte) Method {
+	return Method{
+		Name:    discoverName,
+		Summary: "This service's OpenRPC document.",
+		Result:  `{"$ref":"https://raw.githubusercontent.com/open-rpc/meta-schema/master/schema.json"}`,
+		Call: func(_ context.Context, _ []Value, dst []byte) ([]byte, *jsonrpc2.Error) {
+			return append(dst, *doc...), nil
+		},
+	}
+}
