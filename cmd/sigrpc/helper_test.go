@@ -168,7 +168,14 @@ type child struct {
 // test ends.
 func startChild(t *testing.T, setsid bool) *child {
 	t.Helper()
-	cmd := exec.Command("sh", "-c", "ulimit -c 0; exec sleep 120")
+	return startChildScript(t, setsid, "exec sleep 120")
+}
+
+// startChildScript runs a shell script that must end by exec'ing sleep,
+// with core dumps off, and waits until it has.
+func startChildScript(t *testing.T, setsid bool, script string) *child {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", "ulimit -c 0; "+script)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: setsid}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -88,23 +88,7 @@ func TestTerminateAChildThatExitsOnTERM(t *testing.T) {
 
 func TestTerminateEscalatesWhenTERMIsIgnored(t *testing.T) {
 	h := startHelper(t)
-	cmd := exec.Command("sh", "-c", `trap "" TERM; exec sleep 120`)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, done: make(chan struct{})}
-	t.Cleanup(func() {
-		select {
-		case <-c.done:
-		default:
-			cmd.Process.Kill()
-			c.reap(t)
-		}
-	})
-	waitFor(t, "the child to exec sleep", func() bool {
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
-		return strings.TrimSpace(string(comm)) == "sleep"
-	})
+	c := startChildScript(t, false, `trap "" TERM; exec sleep 120`)
 	res := terminate(t, h, fmt.Sprintf(`[%d,"TERM",100,"KILL",5000]`, c.pid()))
 	if !res.Exited || !res.Escalated || res.ElapsedMS < 100 {
 		t.Fatalf("terminate = %+v, want exited after escalating, at least 100 ms in", res)
