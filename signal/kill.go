@@ -1,19 +1,19 @@
 package signal
 
 import (
-	"context"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // Killer sends signals after validating them and checking its Policy. It
-// is safe for concurrent use.
+// holds no mutable state and is safe for concurrent use.
 type Killer struct {
+	// Policy is checked before every send.
 	Policy Policy
-	// send delivers a signal to a process group; nil means unix.Kill.
-	// Tests substitute a recorder to prove what was, and was not, sent.
+	// send, if set, replaces every delivery, to a process or a group,
+	// and no process is opened. Tests set it to a recorder to prove what
+	// was, and was not, sent. nil means the real system calls.
 	send func(pid int, sig syscall.Signal) error
 	// noPidfd forces the fallback that holds bare pids, as on kernels
 	// without pidfds; tests set it to exercise that path.
@@ -27,19 +27,25 @@ func NewKiller(p Policy) *Killer {
 
 // Target names the process a request is about.
 type Target struct {
+	// PID is the process id: positive for one process; 0 and below -1
+	// for a process group, if the policy allows groups.
 	PID int64
 	// StartTime, if set, is the start time Info reported for the process;
 	// a process with another start time (a reused pid) is not signalled
-	// and the answer is ESRCH with Reason "start_time mismatch".
+	// and the answer is an *OSError with ESRCH and Reason
+	// "start_time mismatch".
 	StartTime string
 }
 
 // Kill sends signal number sig to the target. It checks, in order: that
-// the pid fits in 32 bits (an error wrapping ErrPIDRange), that sig is a
-// valid number (EINVAL, even where the pid does not exist), and the
-// policy (a *PolicyError). A positive pid is then opened as a Process and
-// checked and signalled through it; a process group (allowed by the
-// policy) is signalled with kill(2). Failures are *OSError values.
+// the pid fits in 32 bits (an error wrapping ErrPIDRange); that sig lies
+// in 0..Max (an *OSError with EINVAL, even where the pid does not exist,
+// which is a deliberate choice: Linux would say ESRCH first); and the
+// policy (a *PolicyError). Only then does it send: a positive pid is
+// opened as a Process (a pidfd on Linux) and checked and signalled
+// through it, and a process group is signalled with kill(2). It never
+// uses os.Process.Signal, which rewrites ESRCH. Failures of the system
+// are *OSError values.
 func (k *Killer) Kill(t Target, sig int64) error {
 	pid, n, err := k.check(t, sig)
 	if err != nil {
@@ -56,7 +62,8 @@ func (k *Killer) Kill(t Target, sig int64) error {
 	return p.Signal(n)
 }
 
-// check validates the target and signal and applies the policy.
+// check validates the target and signal and applies the policy, in the
+// order Kill documents.
 func (k *Killer) check(t Target, sig int64) (int, Number, error) {
 	pid, err := CheckPID(t.PID)
 	if err != nil {
@@ -78,7 +85,7 @@ func (k *Killer) check(t Target, sig int64) (int, Number, error) {
 // open opens the target and, if it names a start time, checks it through
 // the handle, so the process checked is the process later signalled.
 func (k *Killer) open(t Target) (*Process, error) {
-	p, err := openProcess(int(t.PID), !k.noPidfd)
+	p, err := k.openPID(int(t.PID))
 	if err != nil {
 		return nil, err
 	}
@@ -96,90 +103,19 @@ func (k *Killer) open(t Target) (*Process, error) {
 	return p, nil
 }
 
-// sendGroup signals a process group (pid 0 or below -1).
+// openPID opens a handle on pid, with the Killer's test hooks applied.
+func (k *Killer) openPID(pid int) (*Process, error) {
+	if k.send != nil {
+		return &Process{pid: pid, fd: -1, send: k.send}, nil
+	}
+	return openProcess(pid, !k.noPidfd)
+}
+
+// sendGroup signals a process group (pid 0 or below -1) with kill(2).
 func (k *Killer) sendGroup(pid int, n Number) error {
 	send := k.send
 	if send == nil {
 		send = unix.Kill
 	}
 	return AsOSError(send(pid, syscall.Signal(n)))
-}
-
-// Termination is the outcome of Terminate.
-type Termination struct {
-	Exited    bool          // the process terminated
-	Escalated bool          // the escalation signal was sent
-	Elapsed   time.Duration // from the first signal to the outcome
-}
-
-// Terminate sends sig to the target, waits up to timeout for it to
-// terminate and, if it has not and escalate is not nil, sends *escalate
-// and waits up to escalateTimeout. Every signal goes through one Process
-// handle, so on Linux the escalation can never reach another process that
-// reused the pid. The checks are those of Kill, for both signals. ctx
-// cancels the waits.
-func (k *Killer) Terminate(ctx context.Context, t Target, sig int64, timeout time.Duration, escalate *int64, escalateTimeout time.Duration) (Termination, error) {
-	pid, n, err := k.check(t, sig)
-	if err != nil {
-		return Termination{}, err
-	}
-	var esc Number
-	if escalate != nil {
-		if _, esc, err = k.check(t, *escalate); err != nil {
-			return Termination{}, err
-		}
-	}
-	if pid <= 0 {
-		return Termination{}, &OSError{Errno: unix.EINVAL, Reason: "terminate needs a single process"}
-	}
-	p, err := k.open(t)
-	if err != nil {
-		return Termination{}, err
-	}
-	defer p.Close()
-	start := time.Now()
-	if err := p.Signal(n); err != nil {
-		return Termination{}, err
-	}
-	res := Termination{Exited: p.WaitTimeout(ctx, timeout)}
-	if !res.Exited && escalate != nil && ctx.Err() == nil {
-		if err := p.Signal(esc); err != nil && !p.Exited() {
-			return Termination{}, err
-		}
-		res.Escalated = true
-		res.Exited = p.WaitTimeout(ctx, escalateTimeout)
-	}
-	res.Elapsed = time.Since(start)
-	return res, nil
-}
-
-// Wait reports whether process pid terminates within timeout; timeout
-// <= 0 checks once. A pid with no process counts as terminated. ctx
-// cancels the wait, which then reports false.
-func (k *Killer) Wait(ctx context.Context, pid int64, timeout time.Duration) (bool, error) {
-	if pid <= 0 || pid > 1<<31-1 {
-		return false, &OSError{Errno: unix.EINVAL, Reason: "wait needs a positive pid"}
-	}
-	p, err := openProcess(int(pid), !k.noPidfd)
-	if err != nil {
-		if osErr, ok := err.(*OSError); ok && osErr.Errno == unix.ESRCH {
-			return true, nil
-		}
-		return false, err
-	}
-	defer p.Close()
-	return p.WaitTimeout(ctx, timeout), nil
-}
-
-// Inspect returns what the system reports about process pid.
-func (k *Killer) Inspect(pid int64) (Info, error) {
-	if pid <= 0 || pid > 1<<31-1 {
-		return Info{}, &OSError{Errno: unix.ESRCH}
-	}
-	p, err := openProcess(int(pid), !k.noPidfd)
-	if err != nil {
-		return Info{}, err
-	}
-	defer p.Close()
-	return p.Info()
 }

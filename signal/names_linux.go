@@ -6,32 +6,35 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Max is the highest signal number kill(2) accepts on Linux (_NSIG - 1).
+// Max is the highest signal number kill(2) accepts on Linux: _NSIG - 1,
+// the top of the real-time range.
 const Max Number = 64
 
-// platformNames are the seed's names only Linux has.
+// platformNames are the seed's names Linux has beyond the common ones.
+// EMT and INFO do not exist here.
 var platformNames = []Entry{{"PWR", Number(unix.SIGPWR)}}
 
-// The real-time range as glibc presents it (the kernel's 32 and 33 are
-// reserved by glibc's threading).
+// The real-time range as glibc presents it: the kernel's range starts at
+// 32, but glibc keeps 32 and 33 for its threads, so SIGRTMIN is 34.
 const (
 	rtMin Number = 34
 	rtMax Number = 64
 )
 
-// parseRealTime parses RTMIN, RTMAX, RTMIN+n and RTMAX-n (upper case, no
-// SIG prefix), within rtMin..rtMax.
+// parseRealTime parses RTMIN, RTMAX, RTMIN+n and RTMAX-n, given in upper
+// case without the SIG prefix. n is a non-empty run of ASCII digits, and
+// the result must lie in rtMin..rtMax.
 func parseRealTime(name []byte) (Number, bool) {
-	if len(name) < 5 || string(name[:2]) != "RT" {
+	if len(name) < 5 {
 		return 0, false
 	}
 	var base Number
-	var sign Number
-	switch string(name[2:5]) {
-	case "MIN":
-		base, sign = rtMin, 1
-	case "MAX":
-		base, sign = rtMax, -1
+	var op byte
+	switch string(name[:5]) {
+	case "RTMIN":
+		base, op = rtMin, '+'
+	case "RTMAX":
+		base, op = rtMax, '-'
 	default:
 		return 0, false
 	}
@@ -39,7 +42,7 @@ func parseRealTime(name []byte) (Number, bool) {
 	if len(rest) == 0 {
 		return base, true
 	}
-	if (sign == 1 && rest[0] != '+') || (sign == -1 && rest[0] != '-') || len(rest) < 2 || len(rest) > 3 {
+	if rest[0] != op || len(rest) == 1 {
 		return 0, false
 	}
 	off := Number(0)
@@ -47,26 +50,44 @@ func parseRealTime(name []byte) (Number, bool) {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		off = off*10 + Number(c-'0')
+		// Stop before the offset can overflow: past the range's width
+		// the name is unknown whatever follows.
+		if off = off*10 + Number(c-'0'); off > rtMax-rtMin {
+			return 0, false
+		}
 	}
-	n := base + sign*off
-	if n < rtMin || n > rtMax {
-		return 0, false
+	if op == '+' {
+		return base + off, true
 	}
-	return n, true
+	return base - off, true
 }
 
-// realTimeName names a real-time signal as bash's kill -l does.
-func realTimeName(n Number) (string, bool) {
-	switch {
-	case n < rtMin || n > rtMax:
-		return "", false
-	case n == rtMin:
-		return "RTMIN", true
-	case n == rtMax:
-		return "RTMAX", true
-	case n-rtMin <= 15:
-		return "RTMIN+" + strconv.Itoa(int(n-rtMin)), true
+// rtNames are the real-time names as bash's kill -l writes them, indexed
+// by number - rtMin.
+var rtNames = buildRealTimeNames()
+
+func buildRealTimeNames() []string {
+	names := make([]string, rtMax-rtMin+1)
+	for n := rtMin; n <= rtMax; n++ {
+		switch {
+		case n == rtMin:
+			names[n-rtMin] = "RTMIN"
+		case n == rtMax:
+			names[n-rtMin] = "RTMAX"
+		case n-rtMin <= 15:
+			names[n-rtMin] = "RTMIN+" + strconv.Itoa(int(n-rtMin))
+		default:
+			names[n-rtMin] = "RTMAX-" + strconv.Itoa(int(rtMax-n))
+		}
 	}
-	return "RTMAX-" + strconv.Itoa(int(rtMax-n)), true
+	return names
+}
+
+// realTimeName names a real-time signal, or reports false for a number
+// outside rtMin..rtMax.
+func realTimeName(n Number) (string, bool) {
+	if n < rtMin || n > rtMax {
+		return "", false
+	}
+	return rtNames[n-rtMin], true
 }

@@ -2,39 +2,42 @@ package signal
 
 import (
 	"context"
-	"errors"
+	"syscall"
 	"time"
 )
 
-// ErrUnsupported is returned for operations this platform cannot do, such
-// as reading process details outside Linux.
-var ErrUnsupported = errors.New("not supported on this platform")
-
-// Info is what the system reports about a process.
-type Info struct {
-	PID, PPID, PGID, SID, UID int
-	State                     string // one letter, as in ps: R, S, D, Z, T, ...
-	Comm                      string // the command name, which may hold spaces and parentheses
-	StartTime                 string // when it started, in clock ticks since boot (stat field 22), as decimal
-}
-
-// A Process is a handle on one process. On Linux it holds a pidfd, so that
-// every check and every signal through it concern the same process even
-// if its pid is reused meanwhile. Elsewhere, or on kernels without pidfds,
-// it holds the bare pid. Close it when done.
+// A Process is a handle on one process. On Linux it holds a pidfd, so
+// that every check and every signal through it concern the same process
+// even if its pid is reused meanwhile. Elsewhere, or on kernels without
+// pidfds, it holds the bare pid. Close it when done. A Process may be
+// used from several goroutines, but Close must come after every other
+// call has returned.
 type Process struct {
 	pid int
 	fd  int // the pidfd, or -1
+	// send, if set, replaces the delivery of every signal (a test hook).
+	send func(pid int, sig syscall.Signal) error
 }
 
-// Open returns a handle on process pid (which must be positive), or an
-// *OSError with ESRCH if there is none.
+// Open returns a handle on process pid. A pid with no process is an
+// *OSError with ESRCH, and a pid that is not positive (a process group to
+// kill(2)) an *OSError with EINVAL, refused before any system call.
 func Open(pid int) (*Process, error) {
 	return openProcess(pid, true)
 }
 
 // PID returns the process id the handle was opened with.
 func (p *Process) PID() int { return p.pid }
+
+// Signal sends sig to the process. Through a pidfd, a process that has
+// since been replaced by another with the same pid yields ESRCH instead
+// of a signal to the wrong process. Failures are *OSError values.
+func (p *Process) Signal(sig Number) error {
+	if p.send != nil {
+		return AsOSError(p.send(p.pid, syscall.Signal(sig)))
+	}
+	return AsOSError(p.signal(sig))
+}
 
 // Wait blocks until the process has terminated (a zombie counts) and
 // reports true, or until ctx is done and reports false.

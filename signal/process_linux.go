@@ -1,13 +1,8 @@
 package signal
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -15,13 +10,14 @@ import (
 
 // openProcess opens a pidfd on pid, or, if usePidfd is false or the
 // kernel has no pidfd_open (before 5.3), checks with kill(pid, 0) and
-// keeps the bare pid.
+// keeps the bare pid. The pidfd is opened without flags: PIDFD_NONBLOCK
+// would fail with EINVAL before Linux 5.10, and poll does not need it.
 func openProcess(pid int, usePidfd bool) (*Process, error) {
 	if pid <= 0 {
 		return nil, &OSError{Errno: unix.EINVAL}
 	}
 	if usePidfd {
-		fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+		fd, err := unix.PidfdOpen(pid, 0)
 		if err == nil {
 			return &Process{pid: pid, fd: fd}, nil
 		}
@@ -45,38 +41,23 @@ func (p *Process) Close() error {
 	return unix.Close(fd)
 }
 
-// Signal sends sig to the process: through the pidfd when there is one,
-// so a process that has since been replaced by another with the same pid
-// yields ESRCH instead of a signal to the wrong process.
-func (p *Process) Signal(sig Number) error {
+// signal sends sig through the pidfd when there is one, else with kill(2).
+func (p *Process) signal(sig Number) error {
 	if p.fd >= 0 {
-		return AsOSError(unix.PidfdSendSignal(p.fd, syscall.Signal(sig), nil, 0))
+		return unix.PidfdSendSignal(p.fd, syscall.Signal(sig), nil, 0)
 	}
-	return AsOSError(unix.Kill(p.pid, syscall.Signal(sig)))
+	return unix.Kill(p.pid, syscall.Signal(sig))
 }
 
-// Info reads the process's details from /proc. With a pidfd it then
-// checks that the process is still the one the pidfd holds, so the
-// details never describe a process that reused the pid.
-func (p *Process) Info() (Info, error) {
-	info, err := readInfo(p.pid)
-	if err != nil {
-		return Info{}, err
-	}
-	if err := p.Signal(None); err != nil && !errors.Is(err, unix.EPERM) {
-		return Info{}, err
-	}
-	return info, nil
-}
-
-// Exited reports, without waiting, whether the process has terminated.
+// Exited reports, without waiting, whether the process has terminated (a
+// zombie counts).
 func (p *Process) Exited() bool {
 	if p.fd < 0 {
 		return gone(p.pid)
 	}
 	fds := []unix.PollFd{{Fd: int32(p.fd), Events: unix.POLLIN}}
 	n, err := unix.Poll(fds, 0)
-	return err == nil && n > 0
+	return err == nil && n > 0 && fds[0].Revents&unix.POLLIN != 0
 }
 
 // wait blocks until the process has terminated or ctx is done.
@@ -85,66 +66,4 @@ func (p *Process) wait(ctx context.Context) error {
 		return waitGonePolling(ctx, p.pid)
 	}
 	return pollPidfd(ctx, p.fd, p.pid)
-}
-
-// readInfo parses /proc/<pid>/stat and the real uid from /proc/<pid>/status.
-func readInfo(pid int) (Info, error) {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return Info{}, &OSError{Errno: unix.ESRCH}
-	}
-	info, err := parseStat(stat)
-	if err != nil {
-		return Info{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return Info{}, &OSError{Errno: unix.ESRCH}
-	}
-	if info.UID, err = parseUID(status); err != nil {
-		return Info{}, fmt.Errorf("/proc/%d/status: %w", pid, err)
-	}
-	return info, nil
-}
-
-// parseStat parses a /proc/<pid>/stat line. The command name sits between
-// the first "(" and the last ")", and may itself hold both.
-func parseStat(stat []byte) (Info, error) {
-	open, end := bytes.IndexByte(stat, '('), bytes.LastIndexByte(stat, ')')
-	if open < 0 || end < open {
-		return Info{}, errors.New("no command name")
-	}
-	fields := strings.Fields(string(stat[end+1:]))
-	if len(fields) < 20 {
-		return Info{}, errors.New("too few fields")
-	}
-	var info Info
-	var err error
-	ints := []struct {
-		dst *int
-		s   string
-	}{{&info.PID, strings.TrimSpace(string(stat[:open]))}, {&info.PPID, fields[1]}, {&info.PGID, fields[2]}, {&info.SID, fields[3]}}
-	for _, f := range ints {
-		if *f.dst, err = strconv.Atoi(f.s); err != nil {
-			return Info{}, fmt.Errorf("bad field %q", f.s)
-		}
-	}
-	info.Comm = string(stat[open+1 : end])
-	info.State = fields[0]
-	info.StartTime = fields[19] // field 22 counts from 1, with pid and comm before state
-	return info, nil
-}
-
-// parseUID returns the real uid from /proc/<pid>/status.
-func parseUID(status []byte) (int, error) {
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "Uid:"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 0 {
-				break
-			}
-			return strconv.Atoi(f[0])
-		}
-	}
-	return 0, errors.New("no Uid line")
 }

@@ -26,9 +26,9 @@ func TestParseStatHandlesAwkwardCommandNames(t *testing.T) {
 	}
 }
 
-// TestProcessControl runs the same checks with pidfds and with the
-// fallback that holds bare pids (kernels before 5.3).
-func TestProcessControl(t *testing.T) {
+// TestInspectKillWaitAndTerminateAChild runs the same checks with pidfds
+// and with the fallback that holds bare pids (kernels before 5.3).
+func TestInspectKillWaitAndTerminateAChild(t *testing.T) {
 	for name, k := range map[string]*Killer{
 		"pidfd":    NewKiller(Policy{}),
 		"fallback": {noPidfd: true},
@@ -78,5 +78,15 @@ func TestSignalThroughPidfdMissesAReplacedProcess(t *testing.T) {
 	cmd.Wait() // reaped: the pid is free for reuse, the pidfd still names the old process
 	if err := p.Signal(None); !errors.Is(err, unix.ESRCH) {
 		t.Fatalf("Signal after reaping = %v, want ESRCH", err)
+	}
+}
+
+func TestOpenRefusesNonPositivePIDs(t *testing.T) {
+	for _, pid := range []int{0, -1, -5} {
+		for name, usePidfd := range map[string]bool{"pidfd": true, "fallback": false} {
+			if _, err := openProcess(pid, usePidfd); !errors.Is(err, unix.EINVAL) {
+				t.Errorf("%s: openProcess(%d) = %v, want EINVAL", name, pid, err)
+			}
+		}
 	}
 }

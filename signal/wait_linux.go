@@ -6,39 +6,41 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
 // waitGone waits on a pidfd, which polls readable once the process has
-// terminated, whoever its parent is.
+// terminated, whoever its parent is. Without pidfds (ENOSYS) it polls.
 func waitGone(ctx context.Context, pid int) error {
 	p, err := Open(pid)
 	if errors.Is(err, unix.ESRCH) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("opening process %d: %w", pid, err)
+		return fmt.Errorf("wait for pid %d: %w", pid, err)
 	}
 	defer p.Close()
 	return p.wait(ctx)
 }
 
 // pollPidfd waits until pidfd polls readable or ctx is done. An eventfd,
-// written when ctx is done, wakes the poll for cancellation.
+// written when ctx is done, wakes the poll, so cancellation is noticed at
+// once without a polling interval.
 func pollPidfd(ctx context.Context, pidfd, pid int) error {
 	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
-		return fmt.Errorf("eventfd: %w", AsOSError(err))
+		return fmt.Errorf("wait for pid %d: eventfd: %w", pid, AsOSError(err))
 	}
 	woken := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(woken)
-		unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+		unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0}) // any non-zero 8-byte count wakes the poll
 	})
 	defer func() {
 		if !stop() {
-			<-woken // the wake-up may be writing: let it finish first
+			<-woken // the wake-up may be writing: let it finish before closing
 		}
 		unix.Close(wake)
 	}()
@@ -49,7 +51,9 @@ func pollPidfd(ctx context.Context, pidfd, pid int) error {
 		case errors.Is(err, unix.EINTR):
 			continue
 		case err != nil:
-			return fmt.Errorf("poll pidfd %d: %w", pid, AsOSError(err))
+			return fmt.Errorf("wait for pid %d: poll: %w", pid, AsOSError(err))
+		case fds[0].Revents&unix.POLLNVAL != 0:
+			return fmt.Errorf("wait for pid %d: poll: %w", pid, &OSError{Errno: unix.EBADF})
 		case fds[0].Revents != 0:
 			return nil
 		case fds[1].Revents != 0:
@@ -60,7 +64,7 @@ func pollPidfd(ctx context.Context, pidfd, pid int) error {
 
 // isZombie reports whether /proc says pid is a zombie.
 func isZombie(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return false
 	}

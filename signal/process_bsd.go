@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build darwin || dragonfly || freebsd || netbsd || openbsd
 
 package signal
 
@@ -22,18 +22,17 @@ func openProcess(pid int, _ bool) (*Process, error) {
 	return &Process{pid: pid, fd: -1}, nil
 }
 
-// Close releases the handle.
+// Close releases the handle, which holds nothing here.
 func (p *Process) Close() error { return nil }
 
-// Signal sends sig to the pid with kill(2).
-func (p *Process) Signal(sig Number) error {
-	return AsOSError(unix.Kill(p.pid, syscall.Signal(sig)))
+// signal sends sig to the pid with kill(2).
+func (p *Process) signal(sig Number) error {
+	return unix.Kill(p.pid, syscall.Signal(sig))
 }
 
-// Info is unsupported outside Linux.
-func (p *Process) Info() (Info, error) { return Info{}, ErrUnsupported }
-
 // Exited reports, without waiting, whether the process has terminated.
+// A zombie is still there until it is reaped.
 func (p *Process) Exited() bool { return gone(p.pid) }
 
+// wait blocks until the process has gone or ctx is done.
 func (p *Process) wait(ctx context.Context) error { return waitGonePolling(ctx, p.pid) }

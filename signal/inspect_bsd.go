@@ -1,0 +1,6 @@
+//go:build darwin || dragonfly || freebsd || netbsd || openbsd
+
+package signal
+
+// Info is unsupported here: it returns ErrUnsupported.
+func (p *Process) Info() (Info, error) { return Info{}, ErrUnsupported }

@@ -1,0 +1,100 @@
+package signal
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Info reads the process's details from /proc. With a pidfd it then
+// checks that the process is still the one the pidfd holds, so the
+// details never describe a process that reused the pid.
+func (p *Process) Info() (Info, error) {
+	info, err := readInfo(p.pid)
+	if err != nil {
+		return Info{}, err
+	}
+	if err := p.Signal(None); err != nil && !errors.Is(err, unix.EPERM) {
+		return Info{}, err
+	}
+	return info, nil
+}
+
+// readInfo parses /proc/<pid>/stat and the real uid from
+// /proc/<pid>/status. A process that is gone is an *OSError with ESRCH.
+func readInfo(pid int) (Info, error) {
+	stat, err := readProc(pid, "stat")
+	if err != nil {
+		return Info{}, err
+	}
+	info, err := parseStat(stat)
+	if err != nil {
+		return Info{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	status, err := readProc(pid, "status")
+	if err != nil {
+		return Info{}, err
+	}
+	if info.UID, err = parseUID(status); err != nil {
+		return Info{}, fmt.Errorf("/proc/%d/status: %w", pid, err)
+	}
+	return info, nil
+}
+
+// readProc reads /proc/<pid>/<name>; a missing file means the process is
+// gone (ESRCH).
+func readProc(pid int, name string) ([]byte, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + name)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ESRCH) {
+		return nil, &OSError{Errno: unix.ESRCH}
+	}
+	return b, err
+}
+
+// parseStat parses a /proc/<pid>/stat line. The command name sits between
+// the first "(" and the last ")", and may itself hold both.
+func parseStat(stat []byte) (Info, error) {
+	open, end := bytes.IndexByte(stat, '('), bytes.LastIndexByte(stat, ')')
+	if open < 0 || end < open {
+		return Info{}, errors.New("no command name")
+	}
+	fields := strings.Fields(string(stat[end+1:]))
+	if len(fields) < 20 {
+		return Info{}, errors.New("too few fields")
+	}
+	var info Info
+	var err error
+	ints := []struct {
+		dst *int
+		s   string
+	}{{&info.PID, strings.TrimSpace(string(stat[:open]))}, {&info.PPID, fields[1]}, {&info.PGID, fields[2]}, {&info.SID, fields[3]}}
+	for _, f := range ints {
+		if *f.dst, err = strconv.Atoi(f.s); err != nil {
+			return Info{}, fmt.Errorf("bad field %q", f.s)
+		}
+	}
+	info.Comm = string(stat[open+1 : end])
+	info.State = fields[0]
+	info.StartTime = fields[19] // field 22 counts from 1, with pid and comm before state
+	return info, nil
+}
+
+// parseUID returns the real uid from /proc/<pid>/status.
+func parseUID(status []byte) (int, error) {
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "Uid:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 0 {
+				break
+			}
+			return strconv.Atoi(f[0])
+		}
+	}
+	return 0, errors.New("no Uid line")
+}

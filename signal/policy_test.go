@@ -1,0 +1,53 @@
+package signal
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestPolicyCheck(t *testing.T) {
+	const self = 4242
+	for _, tc := range []struct {
+		name   string
+		policy Policy
+		pid    int
+		sig    Number
+		reason string // "" for allowed
+	}{
+		{"broadcast is refused", Policy{Self: self}, -1, 15, ReasonBroadcast},
+		{"broadcast is refused even for NONE", Policy{Self: self}, -1, 0, ReasonBroadcast},
+		{"broadcast is refused even with groups allowed", Policy{Self: self, AllowGroups: true}, -1, 9, ReasonBroadcast},
+		{"own group is refused", Policy{Self: self}, 0, 15, ReasonProcessGroup},
+		{"own group is refused even for NONE", Policy{Self: self}, 0, 0, ReasonProcessGroup},
+		{"another group is refused", Policy{Self: self}, -5, 15, ReasonProcessGroup},
+		{"the lowest group is refused", Policy{Self: self}, -2147483648, 15, ReasonProcessGroup},
+		{"own group is allowed with groups", Policy{Self: self, AllowGroups: true}, 0, 15, ""},
+		{"another group is allowed with groups", Policy{Self: self, AllowGroups: true}, -5, 15, ""},
+		{"self is refused", Policy{Self: self}, self, 15, ReasonSelf},
+		{"self is refused KILL", Policy{Self: self, AllowGroups: true}, self, 9, ReasonSelf},
+		{"self may be checked with NONE", Policy{Self: self}, self, 0, ""},
+		{"another process is allowed", Policy{Self: self}, 1234, 9, ""},
+		{"zero Self protects no process", Policy{}, 1234, 9, ""},
+		{"zero Self does not refuse own group as self", Policy{AllowGroups: true}, 0, 15, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.policy.Check(tc.pid, tc.sig)
+			got := ""
+			var pe *PolicyError
+			if errors.As(err, &pe) {
+				got = pe.Reason
+			} else if err != nil {
+				t.Fatalf("Check(%d, %d) = %v, not a *PolicyError", tc.pid, tc.sig, err)
+			}
+			if got != tc.reason {
+				t.Errorf("%+v.Check(%d, %d) refused %q, want %q", tc.policy, tc.pid, tc.sig, got, tc.reason)
+			}
+		})
+	}
+}
+
+func TestPolicyErrorNamesTheReason(t *testing.T) {
+	if got := (&PolicyError{Reason: ReasonProcessGroup}).Error(); got != "refused by policy: process-group" {
+		t.Errorf("Error() = %q", got)
+	}
+}

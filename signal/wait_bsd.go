@@ -1,0 +1,15 @@
+//go:build darwin || dragonfly || freebsd || netbsd || openbsd
+
+package signal
+
+import "context"
+
+// waitGone polls: pidfds are Linux only.
+func waitGone(ctx context.Context, pid int) error {
+	return waitGonePolling(ctx, pid)
+}
+
+// isZombie is false here: without /proc a zombie cannot be told apart
+// cheaply, and kill(pid, 0) to it succeeds, so it counts as gone only
+// once reaped.
+func isZombie(int) bool { return false }
