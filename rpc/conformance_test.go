@@ -51,6 +51,13 @@ func serverForArgs(t *testing.T, args []string) *Server {
 			opts.MaxMessageBytes, err = strconv.ParseInt(args[i], 10, 64)
 		case "--allow-groups":
 			policy.AllowGroups = true
+		case "--allow-uid":
+			i++
+			var uid int
+			uid, err = strconv.Atoi(args[i])
+			policy.AllowUIDs = append(policy.AllowUIDs, uid)
+		case "--descendants-only":
+			policy.DescendantsOf = os.Getppid()
 		default:
 			t.Fatalf("vector uses flag %q, which this runner does not know", args[i])
 		}

@@ -98,3 +98,9 @@ func parseUID(status []byte) (int, error) {
 	}
 	return 0, errors.New("no Uid line")
 }
+
+// parentOf returns the parent pid of pid, from /proc.
+func parentOf(pid int) (int, error) {
+	info, err := readInfo(pid)
+	return info.PPID, err
+}

@@ -82,19 +82,24 @@ func (k *Killer) check(t Target, sig int64) (int, Number, error) {
 	return pid, n, nil
 }
 
-// open opens the target and, if it names a start time, checks it through
-// the handle, so the process checked is the process later signalled.
+// open opens the target and checks its start time, if the target names
+// one, and the policy's per-process rules, if any, through the handle, so
+// the process checked is the process later signalled.
 func (k *Killer) open(t Target) (*Process, error) {
 	p, err := k.openPID(int(t.PID))
 	if err != nil {
 		return nil, err
 	}
-	if t.StartTime == "" {
+	if t.StartTime == "" && !k.Policy.perProcess() {
 		return p, nil
 	}
 	info, err := p.Info()
-	if err == nil && info.StartTime != t.StartTime {
+	switch {
+	case err != nil:
+	case t.StartTime != "" && info.StartTime != t.StartTime:
 		err = &OSError{Errno: unix.ESRCH, Reason: "start_time mismatch"}
+	default:
+		err = k.Policy.CheckProcess(info, parentOf)
 	}
 	if err != nil {
 		p.Close()

@@ -51,3 +51,53 @@ func TestPolicyErrorNamesTheReason(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
+
+func TestCheckProcessAppliesUIDAndAncestryRules(t *testing.T) {
+	// A process tree: 1 → 10 (client) → 20 → 30; 1 → 40.
+	parents := map[int]int{10: 1, 20: 10, 30: 20, 40: 1}
+	parentOf := func(pid int) (int, error) {
+		ppid, ok := parents[pid]
+		if !ok {
+			return 0, errors.New("gone")
+		}
+		return ppid, nil
+	}
+	for _, tc := range []struct {
+		name   string
+		policy Policy
+		info   Info
+		reason string
+	}{
+		{"no rules", Policy{}, Info{PID: 40, PPID: 1, UID: 7}, ""},
+		{"uid allowed", Policy{AllowUIDs: []int{5, 7}}, Info{PID: 40, PPID: 1, UID: 7}, ""},
+		{"uid refused", Policy{AllowUIDs: []int{5}}, Info{PID: 40, PPID: 1, UID: 7}, ReasonUID},
+		{"child of the client", Policy{DescendantsOf: 10}, Info{PID: 20, PPID: 10}, ""},
+		{"grandchild of the client", Policy{DescendantsOf: 10}, Info{PID: 30, PPID: 20}, ""},
+		{"outside the tree", Policy{DescendantsOf: 10}, Info{PID: 40, PPID: 1}, ReasonNotDescendant},
+		{"the client itself", Policy{DescendantsOf: 10}, Info{PID: 10, PPID: 1}, ReasonNotDescendant},
+		{"ancestry unreadable", Policy{DescendantsOf: 10}, Info{PID: 50, PPID: 99}, ReasonNotDescendant},
+		{"uid is checked first", Policy{AllowUIDs: []int{0}, DescendantsOf: 10}, Info{PID: 40, PPID: 1, UID: 7}, ReasonUID},
+	} {
+		err := tc.policy.CheckProcess(tc.info, parentOf)
+		got := ""
+		var pe *PolicyError
+		if errors.As(err, &pe) {
+			got = pe.Reason
+		}
+		if got != tc.reason {
+			t.Errorf("%s: refused %q (%v), want %q", tc.name, got, err, tc.reason)
+		}
+	}
+}
+
+func TestPerProcessRulesRefuseGroups(t *testing.T) {
+	for _, p := range []Policy{
+		{AllowGroups: true, AllowUIDs: []int{0}},
+		{AllowGroups: true, DescendantsOf: 10},
+	} {
+		var pe *PolicyError
+		if err := p.Check(-5, 0); !errors.As(err, &pe) || pe.Reason != ReasonProcessGroup {
+			t.Errorf("%+v.Check(-5) = %v, want a process-group refusal", p, err)
+		}
+	}
+}

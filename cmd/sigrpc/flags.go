@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/sigrpc/sigrpc/rpc"
@@ -16,6 +17,8 @@ type config struct {
 	framing         rpc.Framing
 	maxMessageBytes int64
 	allowGroups     bool
+	allowUIDs       []int
+	descendantsOnly bool
 	logLevel        slog.Level
 	version         bool
 }
@@ -35,7 +38,16 @@ Example:
 
 Safety: pid -1 (every process) is always refused; pid 0 and other negative
 pids (process groups) are refused unless --allow-groups; sigrpc's own pid is
-refused for every signal but NONE.
+refused for every signal but NONE. On Linux every check and the send go
+through one pidfd, so the process checked is the process signalled.
+
+Narrowing the policy (Linux), for when sigrpc runs with more privilege than
+its client (as root, or setuid, on behalf of an ordinary program):
+  --allow-uid UID      only processes whose real uid is UID (repeat for more)
+  --descendants-only   only descendants of sigrpc's parent: the client's own
+                       process tree (its children, their children, ...)
+Either one refuses process groups, whose members cannot all be checked, so
+neither may be combined with --allow-groups.
 
 Exit status: 0 after the input ends or on SIGTERM/SIGINT, once every accepted
 request is answered; 1 if standard output is closed; 2 for bad flags.
@@ -53,6 +65,15 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	level := fs.String("log-level", "error", "stderr log level: error, warn, info or debug (debug logs every request)")
 	fs.Int64Var(&cfg.maxMessageBytes, "max-message-bytes", cfg.maxMessageBytes, "largest message accepted, in bytes")
 	fs.BoolVar(&cfg.allowGroups, "allow-groups", false, "permit pid 0 and pids below -1 (process groups)")
+	fs.Func("allow-uid", "signal only processes whose real uid is `UID` (repeatable)", func(v string) error {
+		uid, err := strconv.Atoi(v)
+		if err != nil || uid < 0 {
+			return fmt.Errorf("not a uid: %q", v)
+		}
+		cfg.allowUIDs = append(cfg.allowUIDs, uid)
+		return nil
+	})
+	fs.BoolVar(&cfg.descendantsOnly, "descendants-only", false, "signal only descendants of sigrpc's parent (the client's own tree)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	help := fs.Bool("help", false, "print this help and exit")
 	if err := fs.Parse(args); err != nil {
@@ -69,6 +90,9 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	}
 	if cfg.maxMessageBytes <= 0 {
 		return cfg, fmt.Errorf("--max-message-bytes must be positive, not %d", cfg.maxMessageBytes)
+	}
+	if cfg.allowGroups && (len(cfg.allowUIDs) > 0 || cfg.descendantsOnly) {
+		return cfg, errors.New("--allow-groups cannot be combined with --allow-uid or --descendants-only")
 	}
 	var err error
 	if cfg.framing, err = rpc.ParseFraming(*framing); err != nil {

@@ -168,15 +168,15 @@ type child struct {
 // test ends.
 func startChild(t *testing.T, setsid bool) *child {
 	t.Helper()
-	return startChildScript(t, setsid, "exec sleep 120")
+	return startChildScript(t, &syscall.SysProcAttr{Setsid: setsid}, "exec sleep 120")
 }
 
 // startChildScript runs a shell script that must end by exec'ing sleep,
 // with core dumps off, and waits until it has.
-func startChildScript(t *testing.T, setsid bool, script string) *child {
+func startChildScript(t *testing.T, attr *syscall.SysProcAttr, script string) *child {
 	t.Helper()
 	cmd := exec.Command("sh", "-c", "ulimit -c 0; "+script)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: setsid}
+	cmd.SysProcAttr = attr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -234,16 +234,7 @@ func (c *child) assertUntouched(t *testing.T) {
 	if info.Signo != 0 {
 		t.Fatalf("child %d has exited; it should have been left alone", c.pid())
 	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.pid()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		k, v, _ := strings.Cut(line, ":")
-		if (k == "SigPnd" || k == "ShdPnd") && strings.Trim(strings.TrimSpace(v), "0") != "" {
-			t.Fatalf("child %d has a pending signal (%s); nothing should have been sent", c.pid(), line)
-		}
-	}
+	assertNoPendingSignal(t, c.pid())
 }
 
 // startZombie starts a child that exits at once and waits until it is a
@@ -288,5 +279,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// assertNoPendingSignal checks that process pid has no signal pending.
+func assertNoPendingSignal(t *testing.T, pid int) {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		if (k == "SigPnd" || k == "ShdPnd") && strings.Trim(strings.TrimSpace(v), "0") != "" {
+			t.Fatalf("child %d has a pending signal (%s); nothing should have been sent", pid, line)
+		}
 	}
 }

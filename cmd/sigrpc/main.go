@@ -50,10 +50,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go watchParent(ctx, os.Getppid(), cancel)
+	ppid := os.Getppid()
+	go watchParent(ctx, ppid, cancel)
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	killer := signal.NewKiller(signal.Policy{AllowGroups: cfg.allowGroups, Self: os.Getpid()})
+	policy := signal.Policy{AllowGroups: cfg.allowGroups, Self: os.Getpid(), AllowUIDs: cfg.allowUIDs}
+	if cfg.descendantsOnly {
+		policy.DescendantsOf = ppid
+	}
+	killer := signal.NewKiller(policy)
 	srv := rpc.NewServer(rpc.Methods(killer), rpc.Options{
 		Framing:         cfg.framing,
 		MaxMessageBytes: cfg.maxMessageBytes,

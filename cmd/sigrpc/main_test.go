@@ -71,6 +71,9 @@ func TestFlags(t *testing.T) {
 		{[]string{"--max-message-bytes", "0"}, 2, "", "must be positive"},
 		{[]string{"--log-level", "loud"}, 2, "", "log-level"},
 		{[]string{"extra"}, 2, "", "unexpected argument"},
+		{[]string{"--allow-uid", "root"}, 2, "", "not a uid"},
+		{[]string{"--allow-groups", "--descendants-only"}, 2, "", "cannot be combined"},
+		{[]string{"--help"}, 0, "--descendants-only", ""},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out, stderr, code := runBinary(t, "", tc.args...)

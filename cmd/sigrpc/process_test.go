@@ -88,7 +88,7 @@ func TestTerminateAChildThatExitsOnTERM(t *testing.T) {
 
 func TestTerminateEscalatesWhenTERMIsIgnored(t *testing.T) {
 	h := startHelper(t)
-	c := startChildScript(t, false, `trap "" TERM; exec sleep 120`)
+	c := startChildScript(t, nil, `trap "" TERM; exec sleep 120`)
 	res := terminate(t, h, fmt.Sprintf(`[%d,"TERM",100,"KILL",5000]`, c.pid()))
 	if !res.Exited || !res.Escalated || res.ElapsedMS < 100 {
 		t.Fatalf("terminate = %+v, want exited after escalating, at least 100 ms in", res)
