@@ -4,7 +4,10 @@ BIN         := bin/sigrpc
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 CROSS_OS    := darwin freebsd netbsd openbsd dragonfly
 
-.PHONY: help build run test lint cross bench clean
+PYTHON      ?= python3
+PY_ENV      := cd clients/python && PYTHONPATH=src SIGRPC_BIN=$(CURDIR)/$(BIN)
+
+.PHONY: help build run test test-go test-python lint cross bench bench-python clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -15,8 +18,15 @@ build: ## build bin/sigrpc
 run: ## serve on this terminal's stdin/stdout (type ndjson requests)
 	$(GO) run ./cmd/sigrpc
 
-test: lint cross ## every check: format, vet, staticcheck, other OSes, tests with -race
+test: test-go test-python ## every check and test (what CI runs)
+
+test-go: lint cross ## Go: format, vet, staticcheck, other OSes, tests with -race
 	$(GO) test -race -count=1 ./...
+
+test-python: build ## Python client: ruff, mypy --strict, pytest against bin/sigrpc
+	$(PY_ENV) $(PYTHON) -m ruff check .
+	$(PY_ENV) $(PYTHON) -m mypy
+	$(PY_ENV) $(PYTHON) -m pytest -q
 
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -28,6 +38,9 @@ cross: ## vet for the other supported OSes
 
 bench: ## Go micro-benchmarks with allocation counts
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-python: build ## Python client throughput against os.kill and /bin/kill
+	$(PY_ENV) $(PYTHON) bench/bench.py
 
 clean: ## remove build output
 	rm -rf bin

@@ -1,0 +1,70 @@
+"""Finding the helper binary, and the bits of the wire both clients share."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import deque
+from typing import Any
+
+#: How much of the helper's stderr a HelperExited carries.
+STDERR_TAIL_BYTES = 4096
+
+
+def find_helper(command: str | os.PathLike[str] | None) -> str:
+    """Return the helper to run: command, else $SIGRPC_BIN, else sigrpc on PATH.
+
+    Raises:
+        FileNotFoundError: none of them names an executable; the message says
+            which were tried.
+    """
+    tried: list[str] = []
+    if command is not None:
+        path = os.fspath(command)
+        resolved = shutil.which(path) if os.sep not in path else path
+        if resolved and os.access(resolved, os.X_OK):
+            return resolved
+        raise FileNotFoundError(f"sigrpc helper not found: command={path!r} is not an executable")
+    env = os.environ.get("SIGRPC_BIN")
+    if env:
+        if os.access(env, os.X_OK) and os.path.isfile(env):
+            return env
+        tried.append(f"$SIGRPC_BIN={env!r} (not an executable)")
+    else:
+        tried.append("$SIGRPC_BIN (not set)")
+    found = shutil.which("sigrpc")
+    if found:
+        return found
+    tried.append("'sigrpc' on PATH (not found)")
+    raise FileNotFoundError("sigrpc helper not found; tried " + ", ".join(tried))
+
+
+class StderrTail:
+    """Keeps the last STDERR_TAIL_BYTES of the helper's stderr."""
+
+    def __init__(self) -> None:
+        self._chunks: deque[bytes] = deque()
+        self._size = 0
+
+    def add(self, chunk: bytes) -> None:
+        """Append chunk, dropping the oldest bytes beyond the limit."""
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        while self._size > STDERR_TAIL_BYTES and len(self._chunks) > 1:
+            self._size -= len(self._chunks.popleft())
+
+    def text(self) -> str:
+        """The tail as text."""
+        return b"".join(self._chunks)[-STDERR_TAIL_BYTES:].decode("utf-8", "replace")
+
+
+def encode_request(request_id: int, method: str, params: Any) -> bytes:
+    """One ndjson request line."""
+    return (
+        json.dumps(
+            {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params},
+            separators=(",", ":"),
+        )
+        + "\n"
+    ).encode()

@@ -1,0 +1,84 @@
+"""The asyncio AsyncClient against the real helper."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import ABSENT_PID
+
+from sigrpc import AsyncClient, HelperExited, PolicyError
+
+
+def run(coro: object) -> None:
+    asyncio.run(asyncio.wait_for(coro, 60))  # type: ignore[arg-type]
+
+
+def test_methods_and_errors(child: subprocess.Popen[bytes]) -> None:
+    async def main() -> None:
+        async with AsyncClient() as c:
+            assert await c.signum("SIGINT") == 2
+            assert await c.signame(137, exit_status=True) == "KILL"
+            assert (await c.signals())["TERM"] == 15
+            info = await c.inspect(child.pid)
+            assert info.comm == "sleep"
+            assert await c.wait(child.pid) is False
+            with pytest.raises(ProcessLookupError):
+                await c.kill(ABSENT_PID, 0)
+            with pytest.raises(ValueError):
+                await c.kill(ABSENT_PID, "NOPE")
+            with pytest.raises(PolicyError):
+                await c.kill(-1, "NONE")
+            result = await c.terminate(child.pid, grace=5)
+            assert result.exited and not result.escalated
+            assert await c.call("signum", ["HUP"]) == 1
+
+    run(main())
+    assert child.wait(10) == -signal.SIGTERM
+
+
+def test_gather_of_many_calls_matches_every_answer() -> None:
+    async def main() -> None:
+        c = await AsyncClient.start()
+        try:
+            got = await asyncio.gather(*(c.signum(i) for i in range(50_000)))
+            assert got == list(range(50_000))
+        finally:
+            await c.close()
+
+    run(main())
+
+
+def test_helper_killed_mid_flight(child: subprocess.Popen[bytes]) -> None:
+    async def main() -> None:
+        c = await AsyncClient.start()
+        waits = [asyncio.create_task(c.wait(child.pid, 30)) for _ in range(5)]
+        assert await c.signum("TERM") == 15  # the waits are in flight behind it
+        killed = time.monotonic()
+        os.kill(c.pid, signal.SIGKILL)  # the helper is this test's child
+        results = await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), 1)
+        assert time.monotonic() - killed < 1
+        assert all(isinstance(r, HelperExited) for r in results)
+        with pytest.raises(HelperExited):
+            await c.signum("TERM")
+        await c.close()
+
+    run(main())
+
+
+def test_timeout_and_close(child: subprocess.Popen[bytes]) -> None:
+    async def main() -> None:
+        c = await AsyncClient.start()
+        with pytest.raises(TimeoutError):
+            await c.wait(child.pid, 30, timeout=0.05)
+        assert await c.signum("INT") == 2
+        await c.close()
+        await c.close()
+        with pytest.raises(HelperExited):
+            await c.signum("INT")
+
+    run(main())
