@@ -6,11 +6,11 @@ import contextlib
 import itertools
 import json
 import os
+import select
 import subprocess
 import threading
+import time
 import weakref
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from types import TracebackType
 from typing import IO, Any, TypeVar
 
@@ -25,70 +25,140 @@ T = TypeVar("T")
 CLOSE_GRACE_SECONDS = 2.0
 
 
+class _Slot:
+    """Where one call's answer lands; guarded by the connection's condition."""
+
+    __slots__ = ("done", "error", "result")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def set(self, result: Any, error: BaseException | None) -> None:
+        self.result, self.error, self.done = result, error, True
+
+
 class _Connection:
     """The helper process, its pipes, and the calls waiting for answers.
 
-    It is separate from Client so that the reader threads do not keep the
-    Client alive: a Client that is garbage collected shuts its helper down.
+    There is no reader thread: a caller waiting for its answer becomes the
+    reader while no one else is reading, and delivers every answer it reads
+    to its caller; the others wait on a condition. One call in flight thus
+    costs no thread switch. The connection is separate from Client so that
+    a Client that is garbage collected can shut its helper down.
     """
 
     def __init__(self, argv: list[str]) -> None:
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        self.pending: dict[int, Future[Any]] = {}
-        self.lock = threading.Lock()  # guards pending, dead and writes to stdin
+        assert self.proc.stdout is not None
+        self.fd = self.proc.stdout.fileno()
+        self.cond = threading.Condition()  # guards pending, dead, reading, buffer
+        self.write_lock = threading.Lock()
+        self.pending: dict[int, _Slot] = {}
         self.dead: HelperExited | None = None
+        self.reading = False
+        self.buffer = b""
         self.ids = itertools.count(1)
         self.stderr = StderrTail()
         self.stderr_done = threading.Event()
-        threading.Thread(target=self._read_stdout, name="sigrpc-stdout", daemon=True).start()
         threading.Thread(target=self._read_stderr, name="sigrpc-stderr", daemon=True).start()
 
-    def start(self, method: str, params: Any) -> tuple[int, Future[Any]]:
-        """Send a request; return its id and the future of its result."""
-        fut: Future[Any] = Future()
-        with self.lock:
+    def call(self, method: str, params: Any, timeout: float | None) -> Any:
+        """Send a request and return its result, raising its error.
+
+        Raises:
+            TimeoutError: no answer within timeout seconds; a late answer is
+                discarded.
+        """
+        request_id, fut = self._send(method, params)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.cond:
+            while not fut.done:
+                if not self.reading:
+                    self._lead(fut, deadline)
+                    continue_waiting = not fut.done
+                else:
+                    continue_waiting = True
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    break
+                if continue_waiting and self.reading:
+                    self.cond.wait(remaining)
+            if not fut.done:
+                self.pending.pop(request_id, None)
+                raise TimeoutError(f"sigrpc {method} did not answer within {timeout}s")
+        if fut.error is not None:
+            raise fut.error
+        return fut.result
+
+    def _send(self, method: str, params: Any) -> tuple[int, _Slot]:
+        fut = _Slot()
+        with self.cond:
             if self.dead is not None:
                 raise self.dead
             request_id = next(self.ids)
             self.pending[request_id] = fut
-            try:
+        try:
+            with self.write_lock:
                 stdin = self.proc.stdin
                 assert stdin is not None
                 stdin.write(encode_request(request_id, method, params))
                 stdin.flush()
-            except (BrokenPipeError, ValueError, OSError):
-                del self.pending[request_id]
-                raise self._exited() from None
+        except (BrokenPipeError, ValueError, OSError):
+            pass  # the reader finds the helper gone and fails the call
         return request_id, fut
 
-    def forget(self, request_id: int) -> None:
-        """Drop a call that timed out; its late answer will be discarded."""
-        with self.lock:
-            self.pending.pop(request_id, None)
+    def _lead(self, fut: _Slot, deadline: float | None) -> None:
+        """Read and deliver answers until fut is done or the deadline passes.
 
-    def _read_stdout(self) -> None:
-        stdout = self.proc.stdout
-        assert stdout is not None
-        for line in stdout:
+        Called with the condition held; reads without it.
+        """
+        self.reading = True
+        self.cond.release()
+        try:
+            self._read_until(fut, deadline)
+        finally:
+            self.cond.acquire()
+            self.reading = False
+            self.cond.notify_all()
+
+    def _read_until(self, fut: _Slot, deadline: float | None) -> None:
+        while not fut.done:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            readable, _, _ = select.select([self.fd], [], [], remaining)
+            if not readable:
+                return
             try:
-                msg = json.loads(line)
-            except ValueError:
-                continue
-            for resp in msg if isinstance(msg, list) else [msg]:
-                self._deliver(resp)
-        self._fail_all()
+                data = os.read(self.fd, 1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                self._fail_all()
+                return
+            lines = (self.buffer + data).split(b"\n")
+            self.buffer = lines.pop()
+            with self.cond:
+                for line in lines:
+                    self._deliver(line)
+                self.cond.notify_all()
 
-    def _deliver(self, resp: dict[str, Any]) -> None:
-        with self.lock:
-            fut = self.pending.pop(resp.get("id"), None)  # type: ignore[arg-type]
-        if fut is None:
+    def _deliver(self, line: bytes) -> None:
+        """Hand one response line to its caller (condition held)."""
+        try:
+            msg = json.loads(line)
+        except ValueError:
             return
-        if "error" in resp:
-            fut.set_exception(error_from_response(resp["error"]))
-        else:
-            fut.set_result(resp.get("result"))
+        for resp in msg if isinstance(msg, list) else [msg]:
+            fut = self.pending.pop(resp.get("id"), None)
+            if fut is None:
+                continue
+            if "error" in resp:
+                fut.set(None, error_from_response(resp["error"]))
+            else:
+                fut.set(resp.get("result"), None)
 
     def _read_stderr(self) -> None:
         stderr = self.proc.stderr
@@ -97,29 +167,27 @@ class _Connection:
             self.stderr.add(chunk)
         self.stderr_done.set()
 
-    def _exited(self) -> HelperExited:
-        """The error for calls once the helper is gone (call with lock held)."""
-        if self.dead is None:
-            self.stderr_done.wait(0.5)
-            try:
-                code = self.proc.wait(0.5)
-            except subprocess.TimeoutExpired:
-                code = None
-            self.dead = HelperExited("the sigrpc helper exited", code, self.stderr.text())
-        return self.dead
-
     def _fail_all(self) -> None:
-        with self.lock:
-            err = self._exited()
+        """Fail every pending call: the helper is gone."""
+        with self.cond:
+            if self.dead is None:
+                self.stderr_done.wait(0.5)
+                try:
+                    code: int | None = self.proc.wait(0.5)
+                except subprocess.TimeoutExpired:
+                    code = None
+                self.dead = HelperExited("the sigrpc helper exited", code, self.stderr.text())
             pending, self.pending = self.pending, {}
-        for fut in pending.values():
-            fut.set_exception(err)
+            for fut in pending.values():
+                fut.set(None, self.dead)
+            self.cond.notify_all()
 
     def close(self) -> None:
         """End the helper: close stdin, wait, then kill. Idempotent."""
-        with self.lock:
+        with self.cond:
             if self.dead is None:
                 self.dead = HelperExited("the client is closed")
+        with self.write_lock:
             _close_quietly(self.proc.stdin)
         try:
             self.proc.wait(CLOSE_GRACE_SECONDS)
@@ -142,7 +210,8 @@ class Client:
 
     The helper is spawned at once: ``command`` if given, else ``$SIGRPC_BIN``,
     else ``sigrpc`` on ``PATH``. Any number of threads may call methods at the
-    same time; answers are matched to callers by id. Use it as a context
+    same time; answers are matched to callers by id, and whichever caller is
+    waiting reads them, so there is no reader thread to switch to. Use it as a context
     manager, or call close(); a client that is garbage collected also ends its
     helper.
 
@@ -189,13 +258,7 @@ class Client:
         self.close()
 
     def _invoke(self, call: _calls.Call[T], timeout: float | None) -> T:
-        request_id, fut = self._conn.start(call.method, call.params)
-        try:
-            result = fut.result(timeout)
-        except FutureTimeout:
-            self._conn.forget(request_id)
-            raise TimeoutError(f"sigrpc {call.method} did not answer within {timeout}s") from None
-        return call.convert(result)
+        return call.convert(self._conn.call(call.method, call.params, timeout))
 
     def call(self, method: str, params: dict[str, Any] | list[Any] | None = None, *,
              timeout: float | None = None) -> Any:
