@@ -223,3 +223,9 @@ def test_missing_helper_says_what_it_tried(monkeypatch: pytest.MonkeyPatch) -> N
 def test_version_tracks_the_helper() -> None:
     out = subprocess.run([HELPER, "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["sigrpc", sigrpc.__version__]
+
+
+def test_any_method_name_is_sent_intact(client: Client) -> None:
+    with pytest.raises(RPCError) as missing:
+        client.call('we"ird\nméthod')
+    assert missing.value.data == {"method": 'we"ird\nméthod'}

@@ -114,13 +114,17 @@ class AsyncClient:
     async def _read_stdout(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
         stdout = self._proc.stdout
-        while line := await stdout.readline():
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                continue
-            for resp in msg if isinstance(msg, list) else [msg]:
-                self._deliver(resp)
+        rest = b""
+        while chunk := await stdout.read(1 << 16):
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    continue
+                for resp in msg if isinstance(msg, list) else [msg]:
+                    self._deliver(resp)
         if self._dead is None:
             returncode = await self._proc.wait()
             await asyncio.sleep(0)  # let the stderr reader take the last bytes

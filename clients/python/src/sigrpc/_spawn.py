@@ -59,12 +59,13 @@ class StderrTail:
         return b"".join(self._chunks)[-STDERR_TAIL_BYTES:].decode("utf-8", "replace")
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+
+
 def encode_request(request_id: int, method: str, params: Any) -> bytes:
     """One ndjson request line."""
-    return (
-        json.dumps(
-            {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params},
-            separators=(",", ":"),
-        )
-        + "\n"
-    ).encode()
+    return b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}\n' % (
+        request_id,
+        _COMPACT.encode(method).encode(),
+        _COMPACT.encode(params).encode(),
+    )
