@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -107,4 +108,54 @@ func BenchmarkRoundTripEcho(b *testing.B) {
 		}
 	}()
 	roundTrips(b, p)
+}
+
+// benchmarkReader reads the same request n times through framing f.
+func benchmarkReader(b *testing.B, f Framing, framed string) {
+	input := strings.Repeat(framed, 1000)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(input)))
+	for b.Loop() {
+		mr, _, _, err := newMessageReader(strings.NewReader(input), f, DefaultMaxMessageBytes)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := mr.readMessage(); err != nil {
+				break
+			}
+		}
+	}
+}
+
+func BenchmarkReadNDJSON(b *testing.B) {
+	benchmarkReader(b, FramingNDJSON, signumRequest)
+}
+
+func BenchmarkReadLSP(b *testing.B) {
+	body := strings.TrimSuffix(signumRequest, "\n")
+	benchmarkReader(b, FramingLSP, "Content-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body)
+}
+
+func BenchmarkParseRequest(b *testing.B) {
+	msg := []byte(strings.TrimSuffix(signumRequest, "\n"))
+	var req request
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := parseRequest(msg, &req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeParams(b *testing.B) {
+	spec := Methods(nil)[1].Params // kill
+	raw := []byte(`{"pid":12345,"signal":"TERM","start_time":"987654"}`)
+	var args [maxParams]Value
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := decodeParams(raw, spec, args[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -183,7 +184,7 @@ func signum(_ context.Context, args []Value, dst []byte) ([]byte, *jsonrpc2.Erro
 	if !name.IsStr {
 		return strconv.AppendInt(dst, name.Int, 10), nil
 	}
-	n, ok := signal.Parse(name.Str)
+	n, ok := parseSignal(name.Raw)
 	if !ok {
 		return append(dst, "null"...), nil
 	}
@@ -214,7 +215,7 @@ func signalArg(v Value, def signal.Number) (int64, *jsonrpc2.Error) {
 	case !v.IsStr:
 		return v.Int, nil
 	}
-	n, ok := signal.Parse(v.Str)
+	n, ok := parseSignal(v.Raw)
 	if !ok {
 		e := &jsonrpc2.Error{Code: jsonrpc2.CodeInvalidParams, Message: "unknown signal name"}
 		e.SetError(struct {
@@ -223,6 +224,16 @@ func signalArg(v Value, def signal.Number) (int64, *jsonrpc2.Error) {
 		return 0, e
 	}
 	return int64(n), nil
+}
+
+// parseSignal resolves the JSON string literal raw as a signal name. The
+// common case, a short name without escapes, does not allocate.
+func parseSignal(raw []byte) (signal.Number, bool) {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return signal.Parse(string(raw[1 : len(raw)-1]))
+	}
+	name, _ := unquote(raw)
+	return signal.Parse(name)
 }
 
 // signalsMethod implements signals(); the answer is computed once.

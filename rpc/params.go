@@ -52,11 +52,20 @@ type Param struct {
 type Value struct {
 	Set   bool   // the caller passed the parameter
 	Null  bool   // the caller passed JSON null (Nullable params only)
-	IsStr bool   // an IntegerOrString param was given as a string
+	IsStr bool   // a String, or an IntegerOrString param given as a string (see Text)
 	Int   int64  // the value of an Integer, or of IntegerOrString given as a number
-	Str   string // the value of a String, or of IntegerOrString given as a string
+	Str   string // the value of a String
 	Bool  bool   // the value of a Boolean
 	Raw   []byte // the JSON text as received
+}
+
+// Text returns the decoded string of a String or IntegerOrString value.
+func (v Value) Text() string {
+	if v.Str != "" || !v.IsStr {
+		return v.Str
+	}
+	s, _ := unquote(v.Raw)
+	return s
 }
 
 // maxParams bounds the parameters of any method, so that decoded values
@@ -130,9 +139,12 @@ func decodeValue(raw []byte, p Param, v *Value) *jsonrpc2.Error {
 	case raw[0] == 'n' && p.Nullable:
 		v.Null = true
 		return nil
-	case raw[0] == '"' && (p.Kind == String || p.Kind == IntegerOrString):
+	case raw[0] == '"' && p.Kind == String:
 		v.Str, _ = unquote(raw)
 		v.IsStr = true
+		return nil
+	case raw[0] == '"' && p.Kind == IntegerOrString:
+		v.IsStr = true // decoded on use, by Value.Text, to spare an allocation
 		return nil
 	case (raw[0] == 't' || raw[0] == 'f') && p.Kind == Boolean:
 		v.Bool = raw[0] == 't'

@@ -156,18 +156,18 @@ func (ss *session) readLoop(r io.Reader) error {
 	ss.out.setFraming(framing)
 	for {
 		msg, err := mr.readMessage()
-		var fe *frameError
-		switch {
-		case err == io.EOF:
-			return nil
-		case errors.As(err, &fe):
-			ss.out.send(appendError(ss.scratch[:0], nil, fe.rpcErr))
-		case err != nil:
-			return fmt.Errorf("reading input: %w", err)
-		default:
-			if !ss.dispatch(msg) {
+		if err != nil {
+			var fe *frameError
+			switch {
+			case err == io.EOF:
 				return nil
+			case errors.As(err, &fe):
+				ss.out.send(appendError(ss.scratch[:0], nil, fe.rpcErr))
+			default:
+				return fmt.Errorf("reading input: %w", err)
 			}
+		} else if !ss.dispatch(msg) {
+			return nil
 		}
 		if !in.pending() {
 			if err := ss.out.flush(); err != nil {

@@ -241,3 +241,24 @@ func TestKillAZombieSucceeds(t *testing.T) {
 		t.Fatalf("Kill(zombie, TERM) = %v, want success", err)
 	}
 }
+
+// BenchmarkKillNone is the cost of kill(child, NONE) through a pidfd
+// (open, send, close), against a bare kill(2).
+func BenchmarkKillNone(b *testing.B) {
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	target := Target{PID: int64(cmd.Process.Pid)}
+	for name, k := range map[string]*Killer{"pidfd": NewKiller(Policy{}), "bare": {noPidfd: true}} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := k.Kill(target, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,238 @@
+// Command sigrpc-bench measures sigrpc against the physical floor. It
+// prints one table: a pipe echo fixture (the floor), a hand-rolled
+// bufio + encoding/json loop fixture, and sigrpc in both framings, each
+// measured in the same run, several rounds, medians with their spread.
+// Every row shows its ratio to the pipe floor's row of the same kind.
+//
+// Usage: sigrpc-bench [-sigrpc bin/sigrpc] [-rounds 3] [-quick]
+// With -fixture echo|loop it runs as that fixture instead.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+)
+
+func main() {
+	fixture := flag.String("fixture", "", "run as a fixture: echo or loop")
+	bin := flag.String("sigrpc", "bin/sigrpc", "the sigrpc binary to measure")
+	rounds := flag.Int("rounds", 3, "rounds per measurement")
+	quick := flag.Bool("quick", false, "fewer requests per round (for a smoke run)")
+	flag.Parse()
+	if *fixture != "" {
+		runFixture(*fixture)
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fail(err)
+	}
+	scale := 1
+	if *quick {
+		scale = 10
+	}
+	b := &bench{rounds: *rounds, scale: scale}
+	if err := b.run(self, *bin); err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "sigrpc-bench:", err)
+	os.Exit(1)
+}
+
+// bench holds the run's settings and its results.
+type bench struct {
+	rounds, scale int
+	rows          []row
+	floor         map[string]float64 // the echo fixture's value per kind
+}
+
+// row is one line of the table.
+type row struct {
+	target, kind, unit string
+	s                  summary
+	lowerIsBetter      bool
+}
+
+func (b *bench) run(self, bin string) error {
+	child := exec.Command("sleep", "600") // a live target for kill NONE
+	if err := child.Start(); err != nil {
+		return err
+	}
+	defer func() { child.Process.Kill(); child.Wait() }()
+	targets := []target{
+		{"pipe echo (floor)", []string{self, "-fixture", "echo"}, "ndjson"},
+		{"hand-rolled loop", []string{self, "-fixture", "loop"}, "ndjson"},
+		{"sigrpc ndjson", []string{bin, "--framing", "ndjson"}, "ndjson"},
+		{"sigrpc lsp", []string{bin, "--framing", "lsp"}, "lsp"},
+	}
+	signum := []byte(`{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}`)
+	kill := []byte(fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"kill","params":[%d,"NONE"]}`, child.Process.Pid))
+	b.floor = map[string]float64{}
+	for _, t := range targets {
+		if err := b.measure(t, signum, kill); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	b.print()
+	return nil
+}
+
+// measure runs every kind of measurement on t.
+func (b *bench) measure(t target, signum, kill []byte) error {
+	n := 20000 / b.scale
+	var p50, p99, p50k []float64
+	rates := map[int][]float64{}
+	var batch, spawn []float64
+	for range b.rounds {
+		p, err := start(t)
+		if err != nil {
+			return err
+		}
+		lat, err := roundTrips(p, signum, n)
+		if err != nil {
+			return err
+		}
+		p50 = append(p50, us(percentile(lat, 0.5)))
+		p99 = append(p99, us(percentile(lat, 0.99)))
+		if lat, err = roundTrips(p, kill, n); err != nil {
+			return err
+		}
+		p50k = append(p50k, us(percentile(lat, 0.5)))
+		for _, depth := range []int{16, 256, 1024} {
+			r, err := pipelined(p, signum, depth, 200000/b.scale)
+			if err != nil {
+				return err
+			}
+			rates[depth] = append(rates[depth], r)
+		}
+		if t.name != "hand-rolled loop" {
+			r, err := batched(p, signum, 100, 1000/b.scale)
+			if err != nil {
+				return err
+			}
+			batch = append(batch, r)
+		}
+		p.stop()
+		d, err := spawnToFirst(t, signum)
+		if err != nil {
+			return err
+		}
+		spawn = append(spawn, us(d))
+	}
+	b.add(t.name, "signum 1-in-flight p50", "µs", p50, true)
+	b.add(t.name, "signum 1-in-flight p99", "µs", p99, true)
+	b.add(t.name, "kill NONE 1-in-flight p50", "µs", p50k, true)
+	for _, depth := range []int{16, 256, 1024} {
+		b.add(t.name, fmt.Sprintf("pipelined %d in flight", depth), "calls/s", rates[depth], false)
+	}
+	if batch != nil {
+		b.add(t.name, "batches of 100", "calls/s", batch, false)
+	}
+	b.add(t.name, "spawn to first response", "µs", spawn, true)
+	return b.memoryRows(t, signum)
+}
+
+// memoryRows measures RSS idle and after a million requests.
+func (b *bench) memoryRows(t target, signum []byte) error {
+	p, err := start(t)
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	if _, err := roundTrips(p, signum, 1); err != nil {
+		return err
+	}
+	idle, _ := memory(p.cmd.Process.Pid)
+	if _, err := pipelined(p, signum, 256, 1000000/b.scale); err != nil {
+		return err
+	}
+	after, hwm := memory(p.cmd.Process.Pid)
+	b.add(t.name, "RSS idle", "KiB", []float64{float64(idle)}, true)
+	b.add(t.name, "RSS after 1M requests", "KiB", []float64{float64(after)}, true)
+	b.add(t.name, "VmHWM after 1M requests", "KiB", []float64{float64(hwm)}, true)
+	return nil
+}
+
+// batched sends batches of size requests one batch in flight and returns
+// requests per second. For the echo fixture a batch is one long line.
+func batched(p *proc, req []byte, size, n int) (float64, error) {
+	body := []byte{'['}
+	for i := range size {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, req...)
+	}
+	body = append(body, ']')
+	t0 := time.Now()
+	for range n {
+		p.send(body)
+		p.w.Flush()
+		if _, err := p.recv(); err != nil {
+			return 0, err
+		}
+	}
+	return float64(n*size) / time.Since(t0).Seconds(), nil
+}
+
+func (b *bench) add(target, kind, unit string, xs []float64, lower bool) {
+	s := summarize(xs)
+	if target == "pipe echo (floor)" {
+		b.floor[kind] = s.median
+	}
+	b.rows = append(b.rows, row{target, kind, unit, s, lower})
+}
+
+func (b *bench) print() {
+	fmt.Printf("sigrpc-bench: %d rounds, medians (min–max); ratio = value / pipe floor's\n\n", b.rounds)
+	fmt.Printf("| %-26s | %-22s | %14s | %-23s | %7s |\n", "measurement", "target", "median", "spread", "ratio")
+	fmt.Printf("| %s | %s | %s | %s | %s |\n", dash(26), dash(22), dash(14), dash(23), dash(7))
+	for _, kind := range kindsInOrder(b.rows) {
+		for _, r := range b.rows {
+			if r.kind != kind {
+				continue
+			}
+			ratio := "—"
+			if f := b.floor[kind]; f > 0 {
+				ratio = fmt.Sprintf("%.2fx", r.s.median/f)
+			}
+			fmt.Printf("| %-26s | %-22s | %14s | %-23s | %7s |\n", kind, r.target,
+				num(r.s.median)+" "+r.unit, num(r.s.lo)+"–"+num(r.s.hi), ratio)
+		}
+	}
+}
+
+func kindsInOrder(rows []row) []string {
+	var kinds []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.kind] {
+			seen[r.kind] = true
+			kinds = append(kinds, r.kind)
+		}
+	}
+	return kinds
+}
+
+func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }
+
+func num(x float64) string {
+	if x >= 100 {
+		return fmt.Sprintf("%.0f", x)
+	}
+	return fmt.Sprintf("%.1f", x)
+}
+
+func dash(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = '-'
+	}
+	return string(b)
+}
