@@ -7,7 +7,7 @@ CROSS_OS    := darwin freebsd netbsd openbsd dragonfly
 PYTHON      ?= python3
 PY_ENV      := cd clients/python && PYTHONPATH=src SIGRPC_BIN=$(CURDIR)/$(BIN)
 
-.PHONY: help build run test test-go test-python lint cross bench bench-python clean
+.PHONY: help build run test test-go test-python lint cross bench bench-go bench-python clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,8 +36,14 @@ lint: ## gofmt, go vet and staticcheck
 cross: ## vet for the other supported OSes
 	@for os in $(CROSS_OS); do echo "go vet (GOOS=$$os)"; GOOS=$$os $(GO) vet ./signal/ ./rpc/ ./cmd/... || exit 1; done
 
-bench: ## Go micro-benchmarks with allocation counts
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: build ## the whole benchmark table (under 3 minutes): floor, fixtures, sigrpc, clients
+	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
+	./bin/sigrpc-bench -sigrpc $(BIN)
+	@echo; echo "Python client:"; $(MAKE) --no-print-directory bench-python
+	@if [ -d clients/node/node_modules ]; then echo; echo "Node client:"; $(MAKE) --no-print-directory bench-node; fi
+
+bench-go: ## Go micro-benchmarks of the hot paths, with allocation counts
+	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./signal/
 
 bench-python: build ## Python client throughput against os.kill and /bin/kill
 	$(PY_ENV) $(PYTHON) bench/bench.py
