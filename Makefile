@@ -7,7 +7,7 @@ CROSS_OS    := darwin freebsd netbsd openbsd dragonfly
 PYTHON      ?= python3
 PY_ENV      := cd clients/python && PYTHONPATH=src SIGRPC_BIN=$(CURDIR)/$(BIN)
 
-.PHONY: help build run test test-go test-python lint cross bench bench-go bench-python clean
+.PHONY: help build run test test-go test-python lint cross fuzz fuzz-short bench bench-go bench-python clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -18,7 +18,10 @@ build: ## build bin/sigrpc
 run: ## serve on this terminal's stdin/stdout (type ndjson requests)
 	$(GO) run ./cmd/sigrpc
 
-test: test-go test-python ## every check and test (what CI runs)
+FUZZ_TARGETS := rpc:FuzzNDJSON rpc:FuzzLSP rpc:FuzzIDRoundTrip rpc:FuzzParams rpc:FuzzBatch signal:FuzzParse
+FUZZTIME    ?= 5m
+
+test: test-go test-python fuzz-short ## every check and test (what CI runs)
 
 test-go: lint cross ## Go: format, vet, staticcheck, other OSes, tests with -race
 	$(GO) test -race -count=1 ./...
@@ -41,6 +44,14 @@ bench: build ## the whole benchmark table (under 3 minutes): floor, fixtures, si
 	./bin/sigrpc-bench -sigrpc $(BIN)
 	@echo; echo "Python client:"; $(MAKE) --no-print-directory bench-python
 	@if [ -d clients/node/node_modules ]; then echo; echo "Node client:"; $(MAKE) --no-print-directory bench-node; fi
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 5m)
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
+		echo "fuzz $$fn ($$FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/ || exit 1; done
+
+fuzz-short: ## every fuzz target for 8s (part of make test)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=8s
 
 bench-go: ## Go micro-benchmarks of the hot paths, with allocation counts
 	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./signal/

@@ -1,0 +1,210 @@
+package rpc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sigrpc/sigrpc/signal"
+)
+
+// The fuzz targets never reach a real process: they dispatch to fakeKiller,
+// since a fuzzer can spell kill(1, 9) as easily as anything else.
+
+// fakeKiller answers like a system where no process exists.
+type fakeKiller struct{}
+
+func (fakeKiller) Kill(signal.Target, int64) error { return &signal.OSError{Errno: 3} }
+func (fakeKiller) Inspect(int64) (signal.Info, error) {
+	return signal.Info{}, &signal.OSError{Errno: 3}
+}
+func (fakeKiller) Wait(context.Context, int64, time.Duration) (bool, error) { return true, nil }
+func (fakeKiller) Terminate(context.Context, signal.Target, int64, time.Duration, *int64, time.Duration) (signal.Termination, error) {
+	return signal.Termination{}, &signal.OSError{Errno: 3}
+}
+
+const fuzzLimit = 4096
+
+// serveFuzz runs input through a server with the fake killer.
+func serveFuzz(t *testing.T, f Framing, input []byte) []byte {
+	t.Helper()
+	srv := NewServer(Methods(fakeKiller{}), Options{Framing: f, MaxMessageBytes: fuzzLimit})
+	var out bytes.Buffer
+	if err := srv.Serve(context.Background(), bytes.NewReader(input), &out); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	return out.Bytes()
+}
+
+// checkResponse checks that body is one JSON-RPC response or a non-empty
+// array of them, with no internal error (a panic would show as -32603).
+func checkResponse(t *testing.T, body []byte) {
+	t.Helper()
+	var one map[string]json.RawMessage
+	var many []map[string]json.RawMessage
+	switch {
+	case json.Unmarshal(body, &one) == nil:
+		many = append(many, one)
+	case json.Unmarshal(body, &many) == nil && len(many) > 0:
+	default:
+		t.Fatalf("output %q is not a response", body)
+	}
+	for _, r := range many {
+		_, hasResult := r["result"]
+		_, hasError := r["error"]
+		if string(r["jsonrpc"]) != `"2.0"` || r["id"] == nil || hasResult == hasError || len(r) != 3 {
+			t.Fatalf("malformed response %q", body)
+		}
+		if bytes.Contains(r["error"], []byte(`"code":-32603`)) {
+			t.Fatalf("internal error (a recovered panic): %q", body)
+		}
+	}
+}
+
+const syncProbe = `{"jsonrpc":"2.0","id":"sync-probe","method":"signum","params":["TERM"]}`
+
+// FuzzNDJSON: any input gives only well-formed responses, and a valid
+// request on the next line is still answered.
+func FuzzNDJSON(f *testing.F) {
+	for _, seed := range []string{"", "{}", "[]", "[1,2]", "\ufeff{", `{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}`,
+		`{"jsonrpc":"2.0","id":-1.5e3,"method":"kill","params":{"pid":0}}`, "\r\n\r\n", strings.Repeat("a", fuzzLimit+10)} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		out := serveFuzz(t, FramingNDJSON, append(append(input, '\n'), syncProbe+"\n"...))
+		lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+		for _, line := range lines {
+			checkResponse(t, []byte(line))
+		}
+		if last := lines[len(lines)-1]; last != `{"jsonrpc":"2.0","id":"sync-probe","result":15}` {
+			t.Fatalf("the request after %q was not answered last: %q", input, last)
+		}
+	})
+}
+
+// FuzzLSP: any input gives only well-formed frames with valid bodies.
+func FuzzLSP(f *testing.F) {
+	for _, seed := range []string{"", "Content-Length: 2\r\n\r\n{}", "content-length:5\n\n[1,2]",
+		"Content-Length: 99999999999\r\n\r\n", "garbage\r\n\r\nContent-Length: 2\r\n\r\n[]",
+		"Content-Length: 10\r\nContent-Length: 11\r\n\r\n", "Content-Type: x\r\n\r\n"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		out := serveFuzz(t, FramingLSP, input)
+		for len(out) > 0 {
+			head, rest, ok := bytes.Cut(out, []byte("\r\n\r\n"))
+			n, err := strconv.Atoi(string(bytes.TrimPrefix(head, []byte("Content-Length: "))))
+			if !ok || err != nil || !bytes.HasPrefix(head, []byte("Content-Length: ")) || n > len(rest) {
+				t.Fatalf("malformed frame in %q", out)
+			}
+			checkResponse(t, rest[:n])
+			out = rest[n:]
+		}
+	})
+}
+
+// FuzzIDRoundTrip: a request's id comes back byte for byte.
+func FuzzIDRoundTrip(f *testing.F) {
+	for _, seed := range []string{"1", "-1", "0", "1.50", "1e3", `"x"`, `"\u00e9"`, "null", "12345678901234567890123"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		req := `{"jsonrpc":"2.0","id":` + id + `,"method":"signum","params":["TERM"]}`
+		if !json.Valid([]byte(req)) || strings.ContainsAny(id, "\n\r") {
+			return
+		}
+		var v any
+		json.Unmarshal([]byte(id), &v)
+		out := strings.TrimSuffix(string(serveFuzz(t, FramingNDJSON, []byte(req+"\n"))), "\n")
+		switch v.(type) {
+		case string, float64, nil:
+			if want := `{"jsonrpc":"2.0","id":` + strings.TrimSpace(id) + `,"result":15}`; out != want {
+				t.Fatalf("id %q: got %s, want %s", id, out, want)
+			}
+		default:
+			if out != `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}` {
+				t.Fatalf("id %q: got %s, want an invalid request", id, out)
+			}
+		}
+	})
+}
+
+// FuzzParams: any params for any method give a well-formed response with
+// the request's id, never an internal error.
+func FuzzParams(f *testing.F) {
+	methods := Methods(fakeKiller{})
+	for _, seed := range []string{`[]`, `{}`, `[1]`, `["TERM"]`, `{"pid":1,"signal":"KILL"}`, `[1,"x",1.5]`,
+		`{"pid":2,"escalate":null,"timeout_ms":5}`, `[true,false,null]`, `{"name":"\u0054ERM"}`} {
+		for i := range methods {
+			f.Add(uint8(i), seed)
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, params string) {
+		m := methods[int(which)%len(methods)]
+		req := `{"jsonrpc":"2.0","id":7,"method":"` + m.Name + `","params":` + params + `}`
+		if !json.Valid([]byte(req)) || strings.ContainsAny(params, "\n\r") {
+			return
+		}
+		out := bytes.TrimSuffix(serveFuzz(t, FramingNDJSON, []byte(req+"\n")), []byte("\n"))
+		checkResponse(t, out)
+		if !bytes.HasPrefix(out, []byte(`{"jsonrpc":"2.0","id":7,`)) && !bytes.Contains(out, []byte(`"code":-32600`)) {
+			t.Fatalf("%s(%s): %s", m.Name, params, out)
+		}
+	})
+}
+
+// FuzzBatch: a batch's answer holds one response per member that is not
+// a notification, each with a member's id or null.
+func FuzzBatch(f *testing.F) {
+	f.Add(`[{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]},{"jsonrpc":"2.0","method":"signum"},1]`)
+	f.Add(`[[],{},{"jsonrpc":"2.0","id":"a","method":"nope"}]`)
+	f.Fuzz(func(t *testing.T, batch string) {
+		var members []json.RawMessage
+		if json.Unmarshal([]byte(batch), &members) != nil || len(members) == 0 || strings.ContainsAny(batch, "\n\r") {
+			return
+		}
+		out := bytes.TrimSuffix(serveFuzz(t, FramingNDJSON, []byte(batch+"\n")), []byte("\n"))
+		want := 0
+		for _, m := range members {
+			var obj map[string]json.RawMessage
+			notification := json.Unmarshal(m, &obj) == nil && obj["id"] == nil && isValidNotification(obj)
+			if !notification {
+				want++
+			}
+		}
+		if want == 0 {
+			if len(out) != 0 {
+				t.Fatalf("a batch of notifications was answered: %s", out)
+			}
+			return
+		}
+		var got []json.RawMessage
+		if err := json.Unmarshal(out, &got); err != nil || len(got) != want {
+			t.Fatalf("batch %s: %d responses in %s, want %d", batch, len(got), out, want)
+		}
+		for _, r := range got {
+			checkResponse(t, r)
+		}
+	})
+}
+
+// isValidNotification reports whether obj is a request without an id that
+// the server will run silently: jsonrpc "2.0", a string method, and params
+// absent or an object or array. Member names match exactly; duplicates
+// make the fuzz case ambiguous and are treated as valid like the server
+// (the last one wins in both).
+func isValidNotification(obj map[string]json.RawMessage) bool {
+	var version, method string
+	if json.Unmarshal(obj["jsonrpc"], &version) != nil || version != "2.0" {
+		return false
+	}
+	if json.Unmarshal(obj["method"], &method) != nil {
+		return false
+	}
+	p := bytes.TrimSpace(obj["params"])
+	return p == nil || p[0] == '{' || p[0] == '['
+}
