@@ -24,8 +24,9 @@ import (
 // signal. Tests signal only children they start here, or pids that cannot
 // exist (above the kernel's largest pid_max, 2^22).
 
-// binPath is the sigrpc binary under test, built by TestMain.
-var binPath string
+// binPath is the sigrpc binary under test, built by TestMain with the race
+// detector; plainBinPath is built without it, for measuring memory.
+var binPath, plainBinPath string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "sigrpc-test")
@@ -34,11 +35,16 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binPath = filepath.Join(dir, "sigrpc")
-	build := exec.Command("go", "build", "-race", "-o", binPath, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building sigrpc:", err)
-		os.Exit(1)
+	plainBinPath = filepath.Join(dir, "plain", "sigrpc")
+	for _, build := range []*exec.Cmd{
+		exec.Command("go", "build", "-race", "-o", binPath, "."),
+		exec.Command("go", "build", "-o", plainBinPath, "."),
+	} {
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building sigrpc:", err)
+			os.Exit(1)
+		}
 	}
 	// The race detector sleeps a second at exit by default; a data race
 	// still fails the run (exit status 66).
@@ -60,7 +66,13 @@ type helperProc struct {
 // startHelper starts sigrpc with args and stops it when the test ends.
 func startHelper(t *testing.T, args ...string) *helperProc {
 	t.Helper()
-	cmd := exec.Command(binPath, args...)
+	return startBinary(t, binPath, args...)
+}
+
+// startBinary starts the sigrpc at path with args.
+func startBinary(t *testing.T, path string, args ...string) *helperProc {
+	t.Helper()
+	cmd := exec.Command(path, args...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

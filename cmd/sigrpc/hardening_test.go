@@ -1,0 +1,253 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// vmHWM returns the peak resident memory of pid in KiB.
+func vmHWM(t *testing.T, pid int) int {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.Atoi(strings.Fields(v)[0])
+			return n
+		}
+	}
+	t.Fatal("no VmHWM")
+	return 0
+}
+
+// TestHugeMessagesUseBoundedMemory sends a 64 MiB line, a 64 MiB frame,
+// and a frame declaring 2^40 bytes: each gets an error, the next request
+// is answered, and the helper's peak memory stays under 64 MiB.
+func TestHugeMessagesUseBoundedMemory(t *testing.T) {
+	const size = 64 << 20
+	probe := `{"jsonrpc":"2.0","id":2,"method":"signum","params":["INT"]}`
+	for _, tc := range []struct {
+		name, framing, head, tail string
+		closeAfter                bool
+	}{
+		{"ndjson line", "ndjson", `{"x":"`, "\"}\n" + probe + "\n", false},
+		{"lsp body", "lsp", fmt.Sprintf("Content-Length: %d\r\n\r\n", size), fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(probe), probe), false},
+		{"lsp 2^40", "lsp", fmt.Sprintf("Content-Length: %d\r\n\r\n", int64(1)<<40), "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := startHelper(t, "--framing", tc.framing)
+			peak := make(chan int, 1)
+			go func() {
+				w := bufio.NewWriterSize(h.stdin, 1<<20)
+				w.WriteString(tc.head)
+				chunk := strings.Repeat("A", 1<<20)
+				for range size >> 20 {
+					w.WriteString(chunk)
+				}
+				w.WriteString(tc.tail)
+				w.Flush()
+				peak <- vmHWM(t, h.cmd.Process.Pid) // everything is read or being read
+				if tc.closeAfter {
+					h.stdin.Close()
+				}
+			}()
+			if got := readFramed(t, h, tc.framing); !strings.Contains(got, `"message too large"`) {
+				t.Fatalf("got %q, want message too large", got)
+			}
+			if !tc.closeAfter {
+				if got := readFramed(t, h, tc.framing); got != `{"jsonrpc":"2.0","id":2,"result":2}` {
+					t.Fatalf("the request after the huge one: %s", got)
+				}
+				if p := vmHWM(t, h.cmd.Process.Pid); p > 64<<10 {
+					t.Fatalf("peak memory %d KiB for a 64 MiB message", p)
+				}
+			}
+			if p := <-peak; p > 64<<10 {
+				t.Fatalf("peak memory %d KiB while a 64 MiB message streamed in", p)
+			}
+		})
+	}
+}
+
+// readFramed reads one response in the given framing, failing after 30 s.
+func readFramed(t *testing.T, h *helperProc, framing string) string {
+	t.Helper()
+	got := make(chan string, 1)
+	go func() {
+		if framing == "ndjson" {
+			line, _ := h.stdout.ReadString('\n')
+			got <- strings.TrimSuffix(line, "\n")
+			return
+		}
+		var n int
+		for {
+			line, err := h.stdout.ReadString('\n')
+			if err != nil {
+				got <- ""
+				return
+			}
+			if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
+				n, _ = strconv.Atoi(strings.TrimSpace(v))
+			}
+			if line == "\r\n" {
+				break
+			}
+		}
+		body := make([]byte, n)
+		io.ReadFull(h.stdout, body)
+		got <- string(body)
+	}()
+	select {
+	case s := <-got:
+		return s
+	case <-time.After(30 * time.Second):
+		t.Fatal("no response within 30s")
+	}
+	return ""
+}
+
+// TestStalledReaderLosesNothing fills the output pipe while nobody reads,
+// then reads: every answer arrives, in order.
+func TestStalledReaderLosesNothing(t *testing.T) {
+	h := startHelper(t)
+	const n = 20000 // about 800 KiB of answers, far beyond a pipe's buffer
+	go func() {
+		w := bufio.NewWriter(h.stdin)
+		for i := range n {
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%d,"method":"signum","params":["TERM"]}`+"\n", i)
+		}
+		w.Flush()
+	}()
+	time.Sleep(200 * time.Millisecond) // let the helper block on the full pipe
+	for i := range n {
+		if got, want := h.next(t), fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":15}`, i); got != want {
+			t.Fatalf("answer %d: %s, want %s", i, got, want)
+		}
+	}
+}
+
+// TestInvalidStormKeepsEveryValidAnswer interleaves malformed messages of
+// every kind with valid requests.
+func TestInvalidStormKeepsEveryValidAnswer(t *testing.T) {
+	bad := []string{"{", "null", "[]", `{"jsonrpc":"1.0","id":1,"method":"x"}`, `{"id":true}`, "\x00\xff", `[1,2,3]`,
+		strings.Repeat("[", 10000), `{"jsonrpc":"2.0","id":1,"method":"signum","params":[1.5]}`, "\r"}
+	var in strings.Builder
+	valid := 0
+	for i := range 5000 {
+		in.WriteString(bad[i%len(bad)] + "\n")
+		if i%3 == 0 {
+			fmt.Fprintf(&in, `{"jsonrpc":"2.0","id":"v%d","method":"signum","params":["KILL"]}`+"\n", valid)
+			valid++
+		}
+	}
+	out, _, code := runBinary(t, in.String())
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	next := 0
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `"id":"v`) {
+			if want := fmt.Sprintf(`{"jsonrpc":"2.0","id":"v%d","result":9}`, next); line != want {
+				t.Fatalf("got %s, want %s", line, want)
+			}
+			next++
+		}
+	}
+	if next != valid {
+		t.Fatalf("%d of %d valid requests answered", next, valid)
+	}
+}
+
+// TestMillionPipelinedRequests sends 1,000,000 requests with 256 in
+// flight: none lost, none mismatched, memory flat.
+func TestMillionPipelinedRequests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	const total, window = 1_000_000, 256
+	h := startBinary(t, plainBinPath) // the race detector's own memory would hide ours
+	h.send(t, `{"jsonrpc":"2.0","id":-1,"method":"signum","params":["TERM"]}`+"\n")
+	if _, err := h.stdout.ReadSlice('\n'); err != nil { // not h.next: this test reads stdout itself
+		t.Fatal(err)
+	}
+	before := vmHWM(t, h.cmd.Process.Pid)
+	tokens := make(chan struct{}, window)
+	go func() {
+		w := bufio.NewWriterSize(h.stdin, 64<<10)
+		for i := range total {
+			select {
+			case tokens <- struct{}{}:
+			default:
+				w.Flush()
+				tokens <- struct{}{}
+			}
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%d,"method":"signum","params":[%d]}`+"\n", i, i)
+		}
+		w.Flush()
+	}()
+	r := h.stdout
+	for i := range total {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			t.Fatalf("after %d answers: %v", i, err)
+		}
+		want := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":%d}`+"\n", i, i)
+		if string(line) != want {
+			t.Fatalf("answer %d = %q, want %q", i, line, want)
+		}
+		<-tokens
+	}
+	after := vmHWM(t, h.cmd.Process.Pid)
+	t.Logf("VmHWM %d KiB before, %d KiB after 1M requests", before, after)
+	if after > before+8<<10 {
+		t.Fatalf("peak memory grew from %d to %d KiB", before, after)
+	}
+}
+
+// TestThousandConcurrentWaits waits on 1,000 children at once.
+func TestThousandConcurrentWaits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	const n = 1000
+	h := startHelper(t)
+	cmds := make([]*exec.Cmd, n)
+	for i := range cmds {
+		cmd := exec.Command("sleep", "120")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		cmds[i] = cmd
+	}
+	var in strings.Builder
+	for i, cmd := range cmds {
+		fmt.Fprintf(&in, `{"jsonrpc":"2.0","id":%d,"method":"wait","params":[%d,60000]}`+"\n", i, cmd.Process.Pid)
+	}
+	h.send(t, in.String())
+	if got := h.call(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["INT"]}`); !strings.Contains(got, `"probe"`) {
+		t.Fatalf("probe behind 1000 waits: %s", got)
+	}
+	for _, cmd := range cmds {
+		cmd.Process.Kill()
+	}
+	seen := map[string]bool{}
+	for range n {
+		line := h.next(t)
+		if !strings.HasSuffix(line, `"result":{"exited":true}}`) || seen[line] {
+			t.Fatalf("wait answered %s", line)
+		}
+		seen[line] = true
+	}
+}
