@@ -251,3 +251,22 @@ func TestThousandConcurrentWaits(t *testing.T) {
 		seen[line] = true
 	}
 }
+
+// TestOnlyStdioReachesTheHelper backs the threat model's first claim: the
+// helper opens no socket; only whoever holds its stdin can talk to it.
+func TestOnlyStdioReachesTheHelper(t *testing.T) {
+	h := startHelper(t)
+	c := startChild(t, false)
+	// Exercise the pidfd paths too, then look at every open descriptor.
+	h.call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"wait","params":[%d,1]}`, c.pid()))
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", h.cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", h.cmd.Process.Pid, fd.Name()))
+		if strings.HasPrefix(target, "socket:") {
+			t.Errorf("fd %s is a socket (%s)", fd.Name(), target)
+		}
+	}
+}
