@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -220,36 +219,7 @@ func TestThousandConcurrentWaits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
-	const n = 1000
-	h := startHelper(t)
-	cmds := make([]*exec.Cmd, n)
-	for i := range cmds {
-		cmd := exec.Command("sleep", "120")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		cmds[i] = cmd
-	}
-	var in strings.Builder
-	for i, cmd := range cmds {
-		fmt.Fprintf(&in, `{"jsonrpc":"2.0","id":%d,"method":"wait","params":[%d,60000]}`+"\n", i, cmd.Process.Pid)
-	}
-	h.send(t, in.String())
-	if got := h.call(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["INT"]}`); !strings.Contains(got, `"probe"`) {
-		t.Fatalf("probe behind 1000 waits: %s", got)
-	}
-	for _, cmd := range cmds {
-		cmd.Process.Kill()
-	}
-	seen := map[string]bool{}
-	for range n {
-		line := h.next(t)
-		if !strings.HasSuffix(line, `"result":{"exited":true}}`) || seen[line] {
-			t.Fatalf("wait answered %s", line)
-		}
-		seen[line] = true
-	}
+	concurrentWaits(t, 1000)
 }
 
 // TestOnlyStdioReachesTheHelper backs the threat model's first claim: the

@@ -122,8 +122,15 @@ func TestWaitDoesNotDelayOtherRequests(t *testing.T) {
 }
 
 func TestManyConcurrentWaitsResolve(t *testing.T) {
-	const n = 200
+	concurrentWaits(t, 200)
+}
+
+// concurrentWaits starts n children, waits on all of them at once, checks
+// that a request behind the waits is answered first, then kills the
+// children and checks that every wait answers exactly once.
+func concurrentWaits(t *testing.T, n int) {
 	h := startHelper(t)
+	var in strings.Builder
 	children := make([]*exec.Cmd, n)
 	for i := range children {
 		cmd := exec.Command("sleep", "120")
@@ -132,11 +139,11 @@ func TestManyConcurrentWaitsResolve(t *testing.T) {
 		}
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 		children[i] = cmd
-		h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"wait","params":{"pid":%d,"timeout_ms":60000}}`+"\n", i, cmd.Process.Pid))
+		fmt.Fprintf(&in, `{"jsonrpc":"2.0","id":%d,"method":"wait","params":{"pid":%d,"timeout_ms":60000}}`+"\n", i, cmd.Process.Pid)
 	}
-	// Every wait is pending: a check behind them is answered first.
+	h.send(t, in.String())
 	if got := h.call(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["INT"]}`); !strings.Contains(got, `"probe"`) {
-		t.Fatalf("probe: %s", got)
+		t.Fatalf("probe behind %d waits: %s", n, got)
 	}
 	for _, cmd := range children {
 		cmd.Process.Kill()
