@@ -7,7 +7,7 @@ CROSS_OS    := darwin freebsd netbsd openbsd dragonfly
 PYTHON      ?= python3
 PY_ENV      := cd clients/python && PYTHONPATH=src SIGRPC_BIN=$(CURDIR)/$(BIN)
 
-.PHONY: help build run test test-go test-python lint cross fuzz fuzz-short bench bench-go bench-python clean
+.PHONY: help build run test test-go test-python test-node bench-node lint cross fuzz fuzz-short bench bench-go bench-python clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,7 +21,9 @@ run: ## serve on this terminal's stdin/stdout (type ndjson requests)
 FUZZ_TARGETS := rpc:FuzzNDJSON rpc:FuzzLSP rpc:FuzzIDRoundTrip rpc:FuzzParams rpc:FuzzBatch signal:FuzzParse
 FUZZTIME    ?= 5m
 
-test: test-go test-python fuzz-short ## every check and test (what CI runs)
+NODE_ENV_   := cd clients/node && SIGRPC_BIN=$(CURDIR)/$(BIN)
+
+test: test-go test-python test-node fuzz-short ## every check and test (what CI runs)
 
 test-go: lint cross ## Go: format, vet, staticcheck, other OSes, tests with -race
 	$(GO) test -race -count=1 ./...
@@ -43,7 +45,7 @@ bench: build ## the whole benchmark table (under 3 minutes): floor, fixtures, si
 	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
 	./bin/sigrpc-bench -sigrpc $(BIN)
 	@echo; echo "Python client:"; $(MAKE) --no-print-directory bench-python
-	@if [ -d clients/node/node_modules ]; then echo; echo "Node client:"; $(MAKE) --no-print-directory bench-node; fi
+	@echo; echo "Node client:"; $(MAKE) --no-print-directory bench-node
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 5m)
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
@@ -55,6 +57,14 @@ fuzz-short: ## every fuzz target for 8s (part of make test)
 
 bench-go: ## Go micro-benchmarks of the hot paths, with allocation counts
 	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./signal/
+
+test-node: build ## Node client: npm ci, tsc --noEmit, node --test against bin/sigrpc
+	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
+	$(NODE_ENV_) npm run --silent typecheck
+	$(NODE_ENV_) npm test
+
+bench-node: build ## Node client throughput against process.kill and spawnSync(/bin/kill)
+	$(NODE_ENV_) npm run --silent bench
 
 bench-python: build ## Python client throughput against os.kill and /bin/kill
 	$(PY_ENV) $(PYTHON) bench/bench.py
