@@ -136,6 +136,9 @@ describe('the helper dies', { timeout: 20_000 }, () => {
       assert.ok(Buffer.byteLength(err.stderr) <= 4096, 'only the tail');
       await assert.rejects(c.signum('TERM'), { code: 'ERR_SIGRPC_HELPER_EXITED', signal: 'SIGKILL' });
       await c.close();
+      const fresh = await Client.start();
+      assert.equal(await fresh.signum('TERM'), 15, 'a new client works');
+      await fresh.close();
     } finally {
       killChildren();
     }
