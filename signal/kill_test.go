@@ -224,24 +224,6 @@ func TestKillSignalsAChild(t *testing.T) {
 	}
 }
 
-// TestKillAZombieSucceeds: a child that has exited but is not reaped
-// still accepts signals; only once reaped is it ESRCH.
-func TestKillAZombieSucceeds(t *testing.T) {
-	cmd := exec.Command("true")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Wait()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := WaitGone(ctx, cmd.Process.Pid); err != nil {
-		t.Fatalf("WaitGone(exited child) = %v", err)
-	}
-	if err := NewKiller(Policy{}).Kill(Target{PID: int64(cmd.Process.Pid)}, int64(unix.SIGTERM)); err != nil {
-		t.Fatalf("Kill(zombie, TERM) = %v, want success", err)
-	}
-}
-
 // BenchmarkKillNone is the cost of kill(child, NONE) through a pidfd
 // (open, send, close), against a bare kill(2).
 func BenchmarkKillNone(b *testing.B) {

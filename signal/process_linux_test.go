@@ -90,3 +90,39 @@ func TestOpenRefusesNonPositivePIDs(t *testing.T) {
 		}
 	}
 }
+
+// startZombie starts a child that exits at once and returns once it is a
+// zombie (exited, not reaped); it is reaped when the test ends.
+func startZombie(t *testing.T) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Wait() })
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_PID, cmd.Process.Pid, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
+		t.Fatalf("waitid: %v", err)
+	}
+	return cmd
+}
+
+// TestKillAZombieSucceeds: a child that has exited but is not reaped
+// still accepts signals; only once reaped is it ESRCH.
+func TestKillAZombieSucceeds(t *testing.T) {
+	cmd := startZombie(t)
+	if err := NewKiller(Policy{}).Kill(Target{PID: int64(cmd.Process.Pid)}, int64(unix.SIGTERM)); err != nil {
+		t.Fatalf("Kill(zombie, TERM) = %v, want success", err)
+	}
+}
+
+func TestWaitOnAZombieReturnsAtOnce(t *testing.T) {
+	cmd := startZombie(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for name, wait := range waiters {
+		if err := wait(ctx, cmd.Process.Pid); err != nil {
+			t.Errorf("%s(zombie) = %v", name, err)
+		}
+	}
+}

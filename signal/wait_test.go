@@ -3,7 +3,6 @@ package signal
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -70,21 +69,6 @@ func TestWaitOnAnAbsentPIDReturnsAtOnce(t *testing.T) {
 			if err := wait(context.Background(), pid); err != nil {
 				t.Errorf("%s(%d) = %v", name, pid, err)
 			}
-		}
-	}
-}
-
-func TestWaitOnAZombieReturnsAtOnce(t *testing.T) {
-	cmd := exec.Command("true")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Wait()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for name, wait := range waiters {
-		if err := wait(ctx, cmd.Process.Pid); err != nil {
-			t.Errorf("%s(zombie) = %v", name, err)
 		}
 	}
 }
