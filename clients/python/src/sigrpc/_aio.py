@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -19,6 +20,8 @@ T = TypeVar("T")
 
 #: The longest response line the reader accepts.
 LINE_LIMIT = 16 << 20
+#: Queued requests that trigger an immediate write and a wait for the pipe.
+OUTBOX_LIMIT = 1024
 
 
 class AsyncClient:
@@ -44,6 +47,7 @@ class AsyncClient:
         self._dead: HelperExited | None = None
         self._stderr = StderrTail()
         self._tasks: list[asyncio.Task[None]] = []
+        self._outbox: list[bytes] = []
 
     @classmethod
     async def start(
@@ -101,6 +105,7 @@ class AsyncClient:
         proc = self._proc
         if proc is None:
             return
+        self._flush()  # calls already made still go out and are answered
         if proc.stdin is not None and not proc.stdin.is_closing():
             proc.stdin.close()
         try:
@@ -155,23 +160,39 @@ class AsyncClient:
     async def _invoke(self, call: _calls.Call[T], timeout: float | None) -> T:
         if self._dead is not None:
             raise self._dead
-        await self._spawn()
-        assert self._proc is not None and self._proc.stdin is not None
+        if self._proc is None:
+            await self._spawn()
         request_id = next(self._ids)
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
         self._pending[request_id] = fut
-        stdin = self._proc.stdin
-        try:
-            stdin.write(encode_request(request_id, call.method, call.params))
-            await stdin.drain()
-        except (ConnectionError, RuntimeError):
-            pass  # the reader notices the exit and fails the future
+        self._outbox.append(encode_request(request_id, call.method, call.params))
+        if len(self._outbox) == 1:
+            loop.call_soon(self._flush)  # one write for every call made this tick
+        elif len(self._outbox) >= OUTBOX_LIMIT:
+            self._flush()
+            await self._drain()
         try:
             result = await asyncio.wait_for(fut, timeout) if timeout is not None else await fut
         except TimeoutError:
             self._pending.pop(request_id, None)
             raise TimeoutError(f"sigrpc {call.method} did not answer within {timeout}s") from None
         return call.convert(result)
+
+    def _flush(self) -> None:
+        """Write every queued request in one go."""
+        if not self._outbox:
+            return
+        data, self._outbox = b"".join(self._outbox), []
+        assert self._proc is not None and self._proc.stdin is not None
+        if not self._proc.stdin.is_closing():
+            self._proc.stdin.write(data)
+
+    async def _drain(self) -> None:
+        """Wait while the pipe to the helper is full."""
+        assert self._proc is not None and self._proc.stdin is not None
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await self._proc.stdin.drain()  # if the helper is gone, the reader fails the calls
 
     async def call(self, method: str, params: dict[str, Any] | list[Any] | None = None, *,
                    timeout: float | None = None) -> Any:
