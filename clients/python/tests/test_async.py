@@ -82,3 +82,14 @@ def test_timeout_and_close(child: subprocess.Popen[bytes]) -> None:
             await c.signum("INT")
 
     run(main())
+
+
+def test_close_answers_calls_already_made() -> None:
+    async def main() -> None:
+        c = await AsyncClient.start()
+        calls = [asyncio.ensure_future(c.signum(i)) for i in range(100)]
+        await asyncio.sleep(0)  # the calls are made and queued, not yet written
+        await c.close()
+        assert await asyncio.gather(*calls) == list(range(100))
+
+    run(main())
