@@ -107,9 +107,15 @@ func FuzzLSP(f *testing.F) {
 	})
 }
 
-// FuzzIDRoundTrip: a request's id comes back byte for byte.
+// tooLarge marks a request the fuzz server must refuse for its size.
+type tooLarge struct{}
+
+// FuzzIDRoundTrip: a request's id comes back byte for byte, unless the
+// request is over the size limit.
 func FuzzIDRoundTrip(f *testing.F) {
-	for _, seed := range []string{"1", "-1", "0", "1.50", "1e3", `"x"`, `"\u00e9"`, "null", "12345678901234567890123"} {
+	const frame = len(`{"jsonrpc":"2.0","id":,"method":"signum","params":["TERM"]}`)
+	for _, seed := range []string{"1", "-1", "0", "1.50", "1e3", `"x"`, `"\u00e9"`, "null", "12345678901234567890123",
+		`"` + strings.Repeat("x", fuzzLimit-frame-2) + `"`, `"` + strings.Repeat("x", fuzzLimit-frame-1) + `"`} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, id string) {
@@ -120,7 +126,14 @@ func FuzzIDRoundTrip(f *testing.F) {
 		var v any
 		json.Unmarshal([]byte(id), &v)
 		out := strings.TrimSuffix(string(serveFuzz(t, FramingNDJSON, []byte(req+"\n"))), "\n")
+		if len(req) > fuzzLimit {
+			v = tooLarge{}
+		}
 		switch v.(type) {
+		case tooLarge:
+			if out != `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"message too large"}}` {
+				t.Fatalf("%d-byte request: got %s, want message too large", len(req), out)
+			}
 		case string, float64, nil:
 			if want := `{"jsonrpc":"2.0","id":` + strings.TrimSpace(id) + `,"result":15}`; out != want {
 				t.Fatalf("id %q: got %s, want %s", id, out, want)
