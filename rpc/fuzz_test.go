@@ -221,3 +221,15 @@ func isValidNotification(obj map[string]json.RawMessage) bool {
 	p := bytes.TrimSpace(obj["params"])
 	return p == nil || p[0] == '{' || p[0] == '['
 }
+
+// FuzzValid: validJSON accepts exactly what json.Valid accepts.
+func FuzzValid(f *testing.F) {
+	for _, c := range validCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := validJSON(b), json.Valid(b); got != want {
+			t.Fatalf("validJSON(%q) = %v, json.Valid says %v", b, got, want)
+		}
+	})
+}

@@ -28,20 +28,27 @@ var (
 	errEmptyBatch     = &jsonrpc2.Error{Code: jsonrpc2.CodeInvalidRequest, Message: "Invalid Request: empty batch"}
 )
 
-// parseRequest validates the JSON object b (already known to be valid
-// JSON) as a JSON-RPC 2.0 request and fills req, whose fields alias b.
-// Members other than jsonrpc, method, params and id are ignored.
+// parseRequest validates b, a message with no surrounding whitespace, as
+// JSON and as a JSON-RPC 2.0 request in one pass, and fills req, whose
+// fields alias b. Invalid JSON anywhere is a parse error, whatever else is
+// wrong. Members other than jsonrpc, method, params and id are ignored; a
+// repeated member counts by its last value.
 func parseRequest(b []byte, req *request) *jsonrpc2.Error {
 	*req = request{}
-	if b[0] != '{' {
-		return errInvalidRequest
+	if len(b) == 0 || b[0] != '{' {
+		if validJSON(b) {
+			return errInvalidRequest
+		}
+		return errParse
 	}
 	req.Notif = true
 	version := false
-	it := newElements(b)
-	for {
-		key, val, ok := it.next()
-		if !ok {
+	for i := skipSpace(b, 1); ; {
+		key, val, next, err := nextMember(b, i)
+		if err != nil {
+			return err
+		}
+		if key == nil {
 			break
 		}
 		switch memberName(key) {
@@ -54,7 +61,46 @@ func parseRequest(b []byte, req *request) *jsonrpc2.Error {
 		case "id":
 			req.id, req.Notif = val, false
 		}
+		i = next
 	}
+	return req.check(version)
+}
+
+// nextMember validates the member of the object b at b[i] and returns its
+// raw key and value and where the next member starts. At the object's end
+// (b[i] is its closing brace) it returns a nil key, after checking that
+// nothing follows the object.
+func nextMember(b []byte, i int) (key, val []byte, next int, err *jsonrpc2.Error) {
+	if i < len(b) && b[i] == '}' {
+		if i+1 != len(b) {
+			return nil, nil, 0, errParse
+		}
+		return nil, nil, 0, nil
+	}
+	keyEnd, start, ok := scanKey(b, i)
+	if !ok {
+		return nil, nil, 0, errParse
+	}
+	end, ok := scanValue(b, start)
+	if !ok {
+		return nil, nil, 0, errParse
+	}
+	key = b[i:keyEnd]
+	next = skipSpace(b, end)
+	switch {
+	case next < len(b) && b[next] == ',':
+		if next = skipSpace(b, next+1); next < len(b) && b[next] == '}' {
+			return nil, nil, 0, errParse // a trailing comma
+		}
+	case next >= len(b) || b[next] != '}':
+		return nil, nil, 0, errParse
+	}
+	return key, b[start:end], next, nil
+}
+
+// check validates what parseRequest found: the version, the method, the
+// params' type and the id's type.
+func (req *request) check(version bool) *jsonrpc2.Error {
 	if !version || req.methodRaw == nil || req.methodRaw[0] != '"' {
 		return errInvalidRequest
 	}

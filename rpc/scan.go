@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 )
 
-// This file walks raw JSON text that json.Valid has already accepted. It
+// This file walks raw JSON text that validJSON has already accepted. It
 // finds the extent of values without decoding them, so that ids can be
 // echoed byte for byte and params decoded without reflection.
 

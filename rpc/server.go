@@ -184,13 +184,12 @@ func (ss *session) dispatch(msg []byte) bool {
 	if ss.stopped {
 		return false
 	}
+	msg = trimSpace(msg) // an LSP body may have whitespace around it
 	switch {
-	case !json.Valid(msg):
-		ss.deliver(reply{}, appendError(ss.scratch[:0], nil, errParse))
-	case msg[0] == '[':
+	case len(msg) > 0 && msg[0] == '[' && validJSON(msg):
 		ss.handleBatch(msg)
 	default:
-		ss.handle(msg, reply{})
+		ss.handle(msg, reply{}) // parse errors included
 	}
 	return true
 }
