@@ -58,6 +58,9 @@ func (e *OSError) Unwrap() error { return e.Errno }
 // AsOSError converts an error from a system call into an *OSError. A nil
 // error stays nil, and an error that is not an errno is returned as is.
 func AsOSError(err error) error {
+	if err == nil {
+		return nil
+	}
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		return &OSError{Errno: errno}

@@ -1,13 +1,16 @@
 package signal
 
 import (
+	"errors"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
 // Killer sends signals after validating them and checking its Policy. It
-// holds no mutable state and is safe for concurrent use.
+// is safe for concurrent use. It keeps the handles of the processes it
+// signalled last open for reuse (see Kill); Close releases them. A Killer
+// must not be copied after first use.
 type Killer struct {
 	// Policy is checked before every send.
 	Policy Policy
@@ -18,11 +21,20 @@ type Killer struct {
 	// noPidfd forces the fallback that holds bare pids, as on kernels
 	// without pidfds; tests set it to exercise that path.
 	noPidfd bool
+	// handles holds handles for reuse by Kill.
+	handles handleCache
 }
 
 // NewKiller returns a Killer that applies p.
 func NewKiller(p Policy) *Killer {
 	return &Killer{Policy: p}
+}
+
+// Close closes the process handles k keeps for reuse. k stays usable, but
+// keeps no handle open after Kill returns.
+func (k *Killer) Close() error {
+	k.handles.close()
+	return nil
 }
 
 // Target names the process a request is about.
@@ -46,6 +58,14 @@ type Target struct {
 // through it, and a process group is signalled with kill(2). It never
 // uses os.Process.Signal, which rewrites ESRCH. Failures of the system
 // are *OSError values.
+//
+// Kill keeps the pidfds of the last few processes it reached open and
+// reuses them, so a repeated kill makes one system call instead of three.
+// A reused handle is as exact as a fresh one: a process keeps its pid
+// until it is reaped, so while the handle's process lives, the pid names
+// it. When a send or check through a reused handle finds its process gone
+// (ESRCH), Kill discards the handle and starts over with a fresh one, as
+// the pid may meanwhile belong to a new process.
 func (k *Killer) Kill(t Target, sig int64) error {
 	pid, n, err := k.check(t, sig)
 	if err != nil {
@@ -54,12 +74,25 @@ func (k *Killer) Kill(t Target, sig int64) error {
 	if pid <= 0 {
 		return k.sendGroup(pid, n)
 	}
-	p, err := k.open(t)
+	if p := k.handles.take(pid); p != nil {
+		err := k.signalChecked(p, t, n)
+		if !errors.Is(err, unix.ESRCH) {
+			k.handles.put(p)
+			return err
+		}
+		p.Close() // its process is gone: the pid may be another's now
+	}
+	p, err := k.openPID(pid)
 	if err != nil {
 		return err
 	}
-	defer p.Close()
-	return p.Signal(n)
+	err = k.signalChecked(p, t, n)
+	if errors.Is(err, unix.ESRCH) {
+		p.Close()
+	} else {
+		k.handles.put(p)
+	}
+	return err
 }
 
 // check validates the target and signal and applies the policy, in the
@@ -82,30 +115,42 @@ func (k *Killer) check(t Target, sig int64) (int, Number, error) {
 	return pid, n, nil
 }
 
-// open opens the target and checks its start time, if the target names
-// one, and the policy's per-process rules, if any, through the handle, so
-// the process checked is the process later signalled.
+// open opens the target and checks it through the handle (see
+// checkHandle), so the process checked is the process later signalled.
 func (k *Killer) open(t Target) (*Process, error) {
 	p, err := k.openPID(int(t.PID))
 	if err != nil {
 		return nil, err
 	}
-	if t.StartTime == "" && !k.Policy.perProcess() {
-		return p, nil
-	}
-	info, err := p.Info()
-	switch {
-	case err != nil:
-	case t.StartTime != "" && info.StartTime != t.StartTime:
-		err = &OSError{Errno: unix.ESRCH, Reason: "start_time mismatch"}
-	default:
-		err = k.Policy.CheckProcess(info, parentOf)
-	}
-	if err != nil {
+	if err := k.checkHandle(p, t); err != nil {
 		p.Close()
 		return nil, err
 	}
 	return p, nil
+}
+
+// signalChecked checks the target through p and then sends n through it.
+func (k *Killer) signalChecked(p *Process, t Target, n Number) error {
+	if err := k.checkHandle(p, t); err != nil {
+		return err
+	}
+	return p.Signal(n)
+}
+
+// checkHandle checks the target's start time, if it names one, and the
+// policy's per-process rules, if any, against the process p holds.
+func (k *Killer) checkHandle(p *Process, t Target) error {
+	if t.StartTime == "" && !k.Policy.perProcess() {
+		return nil
+	}
+	info, err := p.Info()
+	switch {
+	case err != nil:
+		return err
+	case t.StartTime != "" && info.StartTime != t.StartTime:
+		return &OSError{Errno: unix.ESRCH, Reason: "start_time mismatch"}
+	}
+	return k.Policy.CheckProcess(info, parentOf)
 }
 
 // openPID opens a handle on pid, with the Killer's test hooks applied.

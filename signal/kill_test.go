@@ -224,8 +224,11 @@ func TestKillSignalsAChild(t *testing.T) {
 	}
 }
 
-// BenchmarkKillNone is the cost of kill(child, NONE) through a pidfd
-// (open, send, close), against a bare kill(2).
+// BenchmarkKillNone is the cost of Kill(child, NONE): through a cached
+// pidfd (one pidfd_send_signal), through a fresh pidfd each time (open,
+// send, close: a Killer whose cache is closed), and on the fallback that
+// holds bare pids (kill(pid, 0) to open, then kill); against a bare
+// kill(2), the floor.
 func BenchmarkKillNone(b *testing.B) {
 	cmd := exec.Command("sleep", "60")
 	if err := cmd.Start(); err != nil {
@@ -233,11 +236,26 @@ func BenchmarkKillNone(b *testing.B) {
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	target := Target{PID: int64(cmd.Process.Pid)}
-	for name, k := range map[string]*Killer{"pidfd": NewKiller(Policy{}), "bare": {noPidfd: true}} {
-		b.Run(name, func(b *testing.B) {
+	b.Run("kill(2)", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := unix.Kill(cmd.Process.Pid, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	fresh := NewKiller(Policy{})
+	fresh.Close()
+	cached := NewKiller(Policy{})
+	defer cached.Close()
+	for _, c := range []struct {
+		name string
+		k    *Killer
+	}{{"cached-pidfd", cached}, {"fresh-pidfd", fresh}, {"no-pidfd", &Killer{noPidfd: true}}} {
+		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := k.Kill(target, 0); err != nil {
+				if err := c.k.Kill(target, 0); err != nil {
 					b.Fatal(err)
 				}
 			}

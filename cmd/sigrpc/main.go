@@ -59,6 +59,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		policy.DescendantsOf = ppid
 	}
 	killer := signal.NewKiller(policy)
+	defer killer.Close()
 	srv := rpc.NewServer(rpc.Methods(killer), rpc.Options{
 		Framing:         cfg.framing,
 		MaxMessageBytes: cfg.maxMessageBytes,
