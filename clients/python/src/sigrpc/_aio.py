@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import os
 from types import TracebackType
 from typing import Any, TypeVar
@@ -14,7 +13,8 @@ from . import _calls
 from ._calls import ProcessInfo, SignalLike, Termination
 from ._client import CLOSE_GRACE_SECONDS
 from ._errors import HelperExited, error_from_response
-from ._spawn import StderrTail, encode_request, find_helper
+from ._spawn import StderrTail, find_helper
+from ._wire import decode_responses, encode_request
 
 T = TypeVar("T")
 
@@ -123,12 +123,8 @@ class AsyncClient:
         while chunk := await stdout.read(1 << 16):
             lines = (rest + chunk).split(b"\n")
             rest = lines.pop()
-            for line in lines:
-                try:
-                    msg = json.loads(line)
-                except ValueError:
-                    continue
-                for resp in msg if isinstance(msg, list) else [msg]:
+            if lines:
+                for resp in decode_responses(lines):
                     self._deliver(resp)
         if self._dead is None:
             returncode = await self._proc.wait()

@@ -36,13 +36,19 @@ class Termination:
     elapsed_ms: int
 
 
-@dataclass(frozen=True)
 class Call(Generic[T]):
-    """One request: the method, its params, and how to convert its result."""
+    """One request: the method, its params, and how to convert its result.
 
-    method: str
-    params: dict[str, Any]
-    convert: Callable[[Any], T]
+    A plain class with slots rather than a frozen dataclass: one is built per
+    call, and this is several times cheaper to build.
+    """
+
+    __slots__ = ("convert", "method", "params")
+
+    def __init__(self, method: str, params: dict[str, Any], convert: Callable[[Any], T]) -> None:
+        self.method = method
+        self.params = params
+        self.convert = convert
 
 
 def signal_param(sig: SignalLike) -> str | int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import os
 import select
 import subprocess
@@ -17,7 +16,8 @@ from typing import IO, Any, TypeVar
 from . import _calls
 from ._calls import ProcessInfo, SignalLike, Termination
 from ._errors import HelperExited, error_from_response
-from ._spawn import StderrTail, encode_request, find_helper
+from ._spawn import StderrTail, find_helper
+from ._wire import decode_responses, encode_request
 
 T = TypeVar("T")
 
@@ -101,14 +101,16 @@ class _Connection:
                 raise self.dead
             request_id = next(self.ids)
             self.pending[request_id] = fut
+        data = memoryview(encode_request(request_id, method, params))
         try:
             with self.write_lock:
                 stdin = self.proc.stdin
                 assert stdin is not None
-                stdin.write(encode_request(request_id, method, params))
-                stdin.flush()
-        except (BrokenPipeError, ValueError, OSError):
-            pass  # the reader finds the helper gone and fails the call
+                fd = stdin.fileno()  # unbuffered: one write(2), no flush
+                while data:
+                    data = data[os.write(fd, data):]
+        except (ValueError, OSError):
+            pass  # closed or broken: the reader finds the helper gone and fails the call
         return request_id, fut
 
     def _lead(self, fut: _Slot, deadline: float | None) -> None:
@@ -127,10 +129,10 @@ class _Connection:
 
     def _read_until(self, fut: _Slot, deadline: float | None) -> None:
         while not fut.done:
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            readable, _, _ = select.select([self.fd], [], [], remaining)
-            if not readable:
-                return
+            if deadline is not None:  # without one, read blocks: one system call fewer
+                remaining = max(0.0, deadline - time.monotonic())
+                if not select.select([self.fd], [], [], remaining)[0]:
+                    return
             try:
                 data = os.read(self.fd, 1 << 16)
             except OSError:
@@ -140,25 +142,21 @@ class _Connection:
                 return
             lines = (self.buffer + data).split(b"\n")
             self.buffer = lines.pop()
+            responses = decode_responses(lines) if lines else []
             with self.cond:
-                for line in lines:
-                    self._deliver(line)
+                for resp in responses:
+                    self._deliver(resp)
                 self.cond.notify_all()
 
-    def _deliver(self, line: bytes) -> None:
-        """Hand one response line to its caller (condition held)."""
-        try:
-            msg = json.loads(line)
-        except ValueError:
+    def _deliver(self, resp: dict[str, Any]) -> None:
+        """Hand one response to its caller (condition held)."""
+        fut = self.pending.pop(resp.get("id"), None)  # type: ignore[arg-type]
+        if fut is None:
             return
-        for resp in msg if isinstance(msg, list) else [msg]:
-            fut = self.pending.pop(resp.get("id"), None)
-            if fut is None:
-                continue
-            if "error" in resp:
-                fut.set(None, error_from_response(resp["error"]))
-            else:
-                fut.set(resp.get("result"), None)
+        if "error" in resp:
+            fut.set(None, error_from_response(resp["error"]))
+        else:
+            fut.set(resp.get("result"), None)
 
     def _read_stderr(self) -> None:
         stderr = self.proc.stderr

@@ -1,12 +1,10 @@
-"""Finding the helper binary, and the bits of the wire both clients share."""
+"""Finding the helper binary, and keeping the tail of its stderr."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections import deque
-from typing import Any
 
 #: How much of the helper's stderr a HelperExited carries.
 STDERR_TAIL_BYTES = 4096
@@ -57,15 +55,3 @@ class StderrTail:
     def text(self) -> str:
         """The tail as text."""
         return b"".join(self._chunks)[-STDERR_TAIL_BYTES:].decode("utf-8", "replace")
-
-
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
-
-
-def encode_request(request_id: int, method: str, params: Any) -> bytes:
-    """One ndjson request line."""
-    return b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}\n' % (
-        request_id,
-        _COMPACT.encode(method).encode(),
-        _COMPACT.encode(params).encode(),
-    )

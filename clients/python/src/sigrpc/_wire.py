@@ -1,0 +1,82 @@
+"""Encoding requests and decoding responses: the hot path both clients share."""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring_ascii
+from typing import Any
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+
+#: JSON for the method names seen so far; the set is small and fixed.
+_method_json: dict[str, bytes] = {}
+
+#: JSON for the scalars that need no encoder.
+_LITERALS = {True: "true", False: "false", None: "null"}
+
+
+def _encode_params(params: Any) -> str:
+    """params as compact JSON.
+
+    A flat object of strings, ints, booleans and nulls (every method's
+    params) is written directly, which is several times faster than a
+    JSONEncoder; anything else goes through one.
+    """
+    if type(params) is dict:
+        parts = []
+        for key, value in params.items():
+            kind = type(value)
+            if kind is str:
+                text = encode_basestring_ascii(value)
+            elif kind is int:
+                text = int.__repr__(value)
+            elif kind is bool or value is None:
+                text = _LITERALS[value]
+            else:
+                return _COMPACT.encode(params)
+            if type(key) is not str:
+                return _COMPACT.encode(params)
+            parts.append(encode_basestring_ascii(key) + ":" + text)
+        return "{" + ",".join(parts) + "}"
+    return _COMPACT.encode(params)
+
+
+def encode_request(request_id: int, method: str, params: Any) -> bytes:
+    """One ndjson request line."""
+    name = _method_json.get(method)
+    if name is None:
+        name = _method_json[method] = _COMPACT.encode(method).encode()
+    return b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}\n' % (
+        request_id,
+        name,
+        _encode_params(params).encode(),
+    )
+
+
+def decode_responses(lines: list[bytes]) -> list[dict[str, Any]]:
+    """The response objects in lines, one JSON value per line.
+
+    All the lines are decoded with one json.loads when they join into an
+    array of as many values (the helper writes one value per line); if not,
+    each line is decoded alone and lines that are not JSON are skipped.
+    Batch responses (arrays) are flattened, and values that are not objects
+    are dropped.
+    """
+    try:
+        values = json.loads(b"[" + b",".join(lines) + b"]")
+        if len(values) != len(lines):
+            raise ValueError("lines do not match values")
+    except ValueError:
+        values = []
+        for line in lines:
+            try:
+                values.append(json.loads(line))
+            except ValueError:
+                continue
+    out: list[dict[str, Any]] = []
+    for value in values:
+        if type(value) is dict:
+            out.append(value)
+        elif type(value) is list:
+            out.extend(v for v in value if type(v) is dict)
+    return out
