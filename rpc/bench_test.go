@@ -86,6 +86,32 @@ func BenchmarkHandleSignum(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/request")
 }
 
+// oneAtATime returns one request per Read, as a pipe does when one
+// request is in flight, so that the server flushes after each.
+type oneAtATime struct {
+	line string
+	n    int
+}
+
+func (r *oneAtATime) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	r.n--
+	return copy(p, r.line), nil
+}
+
+// BenchmarkHandleSignumOneByOne is the server's own cost per request when
+// each request arrives alone: read, dispatch, one write per response.
+func BenchmarkHandleSignumOneByOne(b *testing.B) {
+	srv := NewServer(Methods(signal.NewKiller(signal.Policy{})), Options{Framing: FramingNDJSON})
+	b.ReportAllocs()
+	for b.Loop() {
+		srv.Serve(context.Background(), &oneAtATime{line: signumRequest, n: 1000}, io.Discard)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/request")
+}
+
 type readWriteCloser struct {
 	io.Reader
 	io.Writer

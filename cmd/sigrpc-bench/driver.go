@@ -18,6 +18,9 @@ type target struct {
 	name    string
 	argv    []string
 	framing string // "ndjson" or "lsp"
+	floor   bool   // the pipe floor for its framing
+	// latencyOnly limits the measurements to one request in flight.
+	latencyOnly bool
 }
 
 // proc is a running target with buffered pipes.

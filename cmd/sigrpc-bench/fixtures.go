@@ -6,27 +6,55 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/sigrpc/sigrpc/signal"
 )
 
-// runEcho is the pipe floor: every line read is written back at once.
-func runEcho(r io.Reader, w io.Writer) {
-	in := bufio.NewReaderSize(r, 64<<10)
-	out := bufio.NewWriterSize(w, 64<<10)
+// runEcho is the pipe floor: whatever arrives is written straight back,
+// so it serves either framing (the driver reads back what it framed). With
+// work > 0 it first spins for that long, as a server that does that much
+// work per request would.
+func runEcho(r io.Reader, w io.Writer, work time.Duration) {
+	spins := spinsFor(work)
+	buf := make([]byte, 64<<10)
 	for {
-		line, err := in.ReadSlice('\n')
+		n, err := r.Read(buf)
+		if n > 0 {
+			spinSink = spin(spins)
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
 		if err != nil {
-			out.Flush()
 			return
 		}
-		out.Write(line)
-		if in.Buffered() == 0 {
-			out.Flush()
-		}
 	}
+}
+
+// spinSink keeps the compiler from removing spin's work.
+var spinSink uint64
+
+// spin does n steps of arithmetic that touch no memory.
+func spin(n int) uint64 {
+	x := uint64(n)
+	for range n {
+		x = x*6364136223846793005 + 1442695040888963407
+	}
+	return x
+}
+
+// spinsFor returns how many steps of spin take d on this machine, measured.
+func spinsFor(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	const probe = 1 << 22
+	t0 := time.Now()
+	spinSink = spin(probe)
+	return int(float64(probe) * float64(d) / float64(time.Since(t0)))
 }
 
 // loopRequest is what the hand-rolled loop understands.
@@ -78,10 +106,10 @@ func loopAnswer(req loopRequest) string {
 }
 
 // runFixture runs the named fixture on stdin and stdout.
-func runFixture(name string) {
+func runFixture(name string, work time.Duration) {
 	switch name {
 	case "echo":
-		runEcho(os.Stdin, os.Stdout)
+		runEcho(os.Stdin, os.Stdout, work)
 	case "loop":
 		runLoop(os.Stdin, os.Stdout)
 	}

@@ -2,7 +2,8 @@
 // prints one table: a pipe echo fixture (the floor), a hand-rolled
 // bufio + encoding/json loop fixture, and sigrpc in both framings, each
 // measured in the same run, several rounds, medians with their spread.
-// Every row shows its ratio to the pipe floor's row of the same kind.
+// The floor is measured in both framings, and every row shows its ratio to
+// the floor's row of the same kind and framing.
 //
 // Usage: sigrpc-bench [-sigrpc bin/sigrpc] [-rounds 3] [-quick]
 // With -fixture echo|loop it runs as that fixture instead.
@@ -18,12 +19,13 @@ import (
 
 func main() {
 	fixture := flag.String("fixture", "", "run as a fixture: echo or loop")
+	work := flag.Duration("work", 0, "with -fixture echo: spin this long before each answer")
 	bin := flag.String("sigrpc", "bin/sigrpc", "the sigrpc binary to measure")
 	rounds := flag.Int("rounds", 3, "rounds per measurement")
 	quick := flag.Bool("quick", false, "fewer requests per round (for a smoke run)")
 	flag.Parse()
 	if *fixture != "" {
-		runFixture(*fixture)
+		runFixture(*fixture, *work)
 		return
 	}
 	self, err := os.Executable()
@@ -49,14 +51,14 @@ func fail(err error) {
 type bench struct {
 	rounds, scale int
 	rows          []row
-	floor         map[string]float64 // the echo fixture's value per kind
+	floor         map[string]float64 // the echo fixture's value per framing and kind
 }
 
 // row is one line of the table.
 type row struct {
-	target, kind, unit string
-	s                  summary
-	lowerIsBetter      bool
+	target, framing, kind, unit string
+	s                           summary
+	lowerIsBetter               bool
 }
 
 func (b *bench) run(self, bin string) error {
@@ -66,10 +68,13 @@ func (b *bench) run(self, bin string) error {
 	}
 	defer func() { child.Process.Kill(); child.Wait() }()
 	targets := []target{
-		{"pipe echo (floor)", []string{self, "-fixture", "echo"}, "ndjson"},
-		{"hand-rolled loop", []string{self, "-fixture", "loop"}, "ndjson"},
-		{"sigrpc ndjson", []string{bin, "--framing", "ndjson"}, "ndjson"},
-		{"sigrpc lsp", []string{bin, "--framing", "lsp"}, "lsp"},
+		{name: "pipe echo ndjson (floor)", argv: []string{self, "-fixture", "echo"}, framing: "ndjson", floor: true},
+		{name: "pipe echo lsp (floor)", argv: []string{self, "-fixture", "echo"}, framing: "lsp", floor: true},
+		{name: "echo + 100 ns of work", argv: []string{self, "-fixture", "echo", "-work", "100ns"}, framing: "ndjson", latencyOnly: true},
+		{name: "echo + 300 ns of work", argv: []string{self, "-fixture", "echo", "-work", "300ns"}, framing: "ndjson", latencyOnly: true},
+		{name: "hand-rolled loop", argv: []string{self, "-fixture", "loop"}, framing: "ndjson"},
+		{name: "sigrpc ndjson", argv: []string{bin, "--framing", "ndjson"}, framing: "ndjson"},
+		{name: "sigrpc lsp", argv: []string{bin, "--framing", "lsp"}, framing: "lsp"},
 	}
 	signum := []byte(`{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}`)
 	kill := []byte(fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"kill","params":[%d,"NONE"]}`, child.Process.Pid))
@@ -85,10 +90,22 @@ func (b *bench) run(self, bin string) error {
 
 // measure runs every kind of measurement on t.
 func (b *bench) measure(t target, signum, kill []byte) error {
+	if err := b.latency(t, signum, kill); err != nil {
+		return err
+	}
+	if t.latencyOnly {
+		return nil
+	}
+	if err := b.throughput(t, signum); err != nil {
+		return err
+	}
+	return b.memoryRows(t, signum)
+}
+
+// latency measures round trips with one request in flight.
+func (b *bench) latency(t target, signum, kill []byte) error {
 	n := 20000 / b.scale
 	var p50, p99, p50k []float64
-	rates := map[int][]float64{}
-	var batch, spawn []float64
 	for range b.rounds {
 		p, err := start(t)
 		if err != nil {
@@ -104,6 +121,23 @@ func (b *bench) measure(t target, signum, kill []byte) error {
 			return err
 		}
 		p50k = append(p50k, us(percentile(lat, 0.5)))
+		p.stop()
+	}
+	b.add(t, "signum 1-in-flight p50", "µs", p50, true)
+	b.add(t, "signum 1-in-flight p99", "µs", p99, true)
+	b.add(t, "kill NONE 1-in-flight p50", "µs", p50k, true)
+	return nil
+}
+
+// throughput measures pipelined requests, batches and spawning.
+func (b *bench) throughput(t target, signum []byte) error {
+	rates := map[int][]float64{}
+	var batch, spawn []float64
+	for range b.rounds {
+		p, err := start(t)
+		if err != nil {
+			return err
+		}
 		for _, depth := range []int{16, 256, 1024} {
 			r, err := pipelined(p, signum, depth, 200000/b.scale)
 			if err != nil {
@@ -125,17 +159,14 @@ func (b *bench) measure(t target, signum, kill []byte) error {
 		}
 		spawn = append(spawn, us(d))
 	}
-	b.add(t.name, "signum 1-in-flight p50", "µs", p50, true)
-	b.add(t.name, "signum 1-in-flight p99", "µs", p99, true)
-	b.add(t.name, "kill NONE 1-in-flight p50", "µs", p50k, true)
 	for _, depth := range []int{16, 256, 1024} {
-		b.add(t.name, fmt.Sprintf("pipelined %d in flight", depth), "calls/s", rates[depth], false)
+		b.add(t, fmt.Sprintf("pipelined %d in flight", depth), "calls/s", rates[depth], false)
 	}
 	if batch != nil {
-		b.add(t.name, "batches of 100", "calls/s", batch, false)
+		b.add(t, "batches of 100", "calls/s", batch, false)
 	}
-	b.add(t.name, "spawn to first response", "µs", spawn, true)
-	return b.memoryRows(t, signum)
+	b.add(t, "spawn to first response", "µs", spawn, true)
+	return nil
 }
 
 // memoryRows measures RSS idle and after a million requests.
@@ -153,9 +184,9 @@ func (b *bench) memoryRows(t target, signum []byte) error {
 		return err
 	}
 	after, hwm := memory(p.cmd.Process.Pid)
-	b.add(t.name, "RSS idle", "KiB", []float64{float64(idle)}, true)
-	b.add(t.name, "RSS after 1M requests", "KiB", []float64{float64(after)}, true)
-	b.add(t.name, "VmHWM after 1M requests", "KiB", []float64{float64(hwm)}, true)
+	b.add(t, "RSS idle", "KiB", []float64{float64(idle)}, true)
+	b.add(t, "RSS after 1M requests", "KiB", []float64{float64(after)}, true)
+	b.add(t, "VmHWM after 1M requests", "KiB", []float64{float64(hwm)}, true)
 	return nil
 }
 
@@ -181,28 +212,28 @@ func batched(p *proc, req []byte, size, n int) (float64, error) {
 	return float64(n*size) / time.Since(t0).Seconds(), nil
 }
 
-func (b *bench) add(target, kind, unit string, xs []float64, lower bool) {
+func (b *bench) add(t target, kind, unit string, xs []float64, lower bool) {
 	s := summarize(xs)
-	if target == "pipe echo (floor)" {
-		b.floor[kind] = s.median
+	if t.floor {
+		b.floor[t.framing+" "+kind] = s.median
 	}
-	b.rows = append(b.rows, row{target, kind, unit, s, lower})
+	b.rows = append(b.rows, row{t.name, t.framing, kind, unit, s, lower})
 }
 
 func (b *bench) print() {
-	fmt.Printf("sigrpc-bench: %d rounds, medians (min–max); ratio = value / pipe floor's\n\n", b.rounds)
-	fmt.Printf("| %-26s | %-22s | %14s | %-23s | %7s |\n", "measurement", "target", "median", "spread", "ratio")
-	fmt.Printf("| %s | %s | %s | %s | %s |\n", dash(26), dash(22), dash(14), dash(23), dash(7))
+	fmt.Printf("sigrpc-bench: %d rounds, medians (min–max); ratio = value / the pipe floor's in the same framing\n\n", b.rounds)
+	fmt.Printf("| %-26s | %-24s | %14s | %-23s | %7s |\n", "measurement", "target", "median", "spread", "ratio")
+	fmt.Printf("| %s | %s | %s | %s | %s |\n", dash(26), dash(24), dash(14), dash(23), dash(7))
 	for _, kind := range kindsInOrder(b.rows) {
 		for _, r := range b.rows {
 			if r.kind != kind {
 				continue
 			}
 			ratio := "—"
-			if f := b.floor[kind]; f > 0 {
+			if f := b.floor[r.framing+" "+kind]; f > 0 {
 				ratio = fmt.Sprintf("%.2fx", r.s.median/f)
 			}
-			fmt.Printf("| %-26s | %-22s | %14s | %-23s | %7s |\n", kind, r.target,
+			fmt.Printf("| %-26s | %-24s | %14s | %-23s | %7s |\n", kind, r.target,
 				num(r.s.median)+" "+r.unit, num(r.s.lo)+"–"+num(r.s.hi), ratio)
 		}
 	}
