@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -19,11 +20,13 @@ import (
 // work per request would.
 func runEcho(r io.Reader, w io.Writer, work time.Duration) {
 	spins := spinsFor(work)
+	var sum uint64
+	defer runtime.KeepAlive(&sum) // spin's results must not be optimised away
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
-			spinSink = spin(spins)
+			sum += spin(spins)
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				return
 			}
@@ -33,9 +36,6 @@ func runEcho(r io.Reader, w io.Writer, work time.Duration) {
 		}
 	}
 }
-
-// spinSink keeps the compiler from removing spin's work.
-var spinSink uint64
 
 // spin does n steps of arithmetic that touch no memory.
 func spin(n int) uint64 {
@@ -53,7 +53,7 @@ func spinsFor(d time.Duration) int {
 	}
 	const probe = 1 << 22
 	t0 := time.Now()
-	spinSink = spin(probe)
+	runtime.KeepAlive(spin(probe))
 	return int(float64(probe) * float64(d) / float64(time.Since(t0)))
 }
 
