@@ -77,11 +77,30 @@ func nextMember(b []byte, i int) (key, val []byte, next int, err *jsonrpc2.Error
 		}
 		return nil, nil, 0, nil
 	}
-	keyEnd, start, ok := scanKey(b, i)
+	// scanKey and scanValue, written out: this is the hottest loop.
+	if i >= len(b) || b[i] != '"' {
+		return nil, nil, 0, errParse
+	}
+	keyEnd, ok := scanString(b, i)
 	if !ok {
 		return nil, nil, 0, errParse
 	}
-	end, ok := scanValue(b, start)
+	start := skipSpace(b, keyEnd)
+	if start >= len(b) || b[start] != ':' {
+		return nil, nil, 0, errParse
+	}
+	if start = skipSpace(b, start+1); start >= len(b) {
+		return nil, nil, 0, errParse
+	}
+	var end int
+	switch b[start] {
+	case '"':
+		end, ok = scanString(b, start)
+	case '{', '[':
+		end, ok = scanComposite(b, start)
+	default:
+		end, ok = scanScalar(b, start)
+	}
 	if !ok {
 		return nil, nil, 0, errParse
 	}

@@ -52,6 +52,7 @@ type Options struct {
 // serve many streams, one after another or at once.
 type Server struct {
 	methods map[string]*Method
+	list    []*Method // the same, in table order: faster to search than the map
 	opts    Options
 }
 
@@ -78,6 +79,7 @@ func NewServer(methods []Method, opts Options) *Server {
 			panic(fmt.Sprintf("rpc: bad method table entry %q", m.Name))
 		}
 		s.methods[m.Name] = m
+		s.list = append(s.list, m)
 	}
 	doc = openRPCDocument(s.methods, opts.Version)
 	return s
@@ -268,10 +270,10 @@ func (ss *session) handle(msg []byte, r reply) {
 // lookup resolves the request's method and sets req.Method.
 func (s *Server) lookup(req *request) (*Method, *jsonrpc2.Error) {
 	raw := req.methodRaw
-	m, ok := s.methods[string(raw[1:len(raw)-1])]
-	if !ok {
+	m := s.find(raw[1 : len(raw)-1])
+	if m == nil {
 		name, _ := unquote(raw)
-		if m, ok = s.methods[name]; !ok {
+		if m = s.find([]byte(name)); m == nil {
 			req.Method = name
 			e := &jsonrpc2.Error{Code: jsonrpc2.CodeMethodNotFound, Message: "Method not found"}
 			e.SetError(struct {
@@ -282,6 +284,16 @@ func (s *Server) lookup(req *request) (*Method, *jsonrpc2.Error) {
 	}
 	req.Method = m.Name
 	return m, nil
+}
+
+// find returns the method called name, or nil.
+func (s *Server) find(name []byte) *Method {
+	for _, m := range s.list {
+		if string(name) == m.Name {
+			return m
+		}
+	}
+	return nil
 }
 
 // start runs a blocking method on its own goroutine, or refuses it when

@@ -66,12 +66,16 @@ func scanLiteral(b []byte, i int, lit string) (int, bool) {
 // not invalid UTF-8.
 func scanString(b []byte, i int) (int, bool) {
 	for i++; i < len(b); i++ {
-		switch c := b[i]; {
+		c := b[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue // the common case: a byte that stands for itself
+		}
+		switch {
 		case c == '"':
 			return i + 1, true
 		case c < 0x20:
 			return i, false
-		case c == '\\':
+		default: // a backslash
 			if i++; i >= len(b) {
 				return i, false
 			}
