@@ -66,11 +66,13 @@ test-node: build ## Node client: npm ci, tsc --noEmit, node --test against bin/s
 	$(NODE_ENV_) npm run --silent typecheck
 	$(NODE_ENV_) npm test
 
-bench-node: build ## Node client throughput against process.kill and spawnSync(/bin/kill)
-	$(NODE_ENV_) npm run --silent bench
+bench-node: build ## Node client throughput against the pipe floor, process.kill and spawnSync(/bin/kill)
+	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
+	$(NODE_ENV_) SIGRPC_ECHO=$(CURDIR)/bin/sigrpc-bench npm run --silent bench
 
-bench-python: build ## Python client throughput against os.kill and /bin/kill
-	$(PY_ENV) $(PYTHON) bench/bench.py
+bench-python: build ## Python client throughput against the pipe floor, os.kill and /bin/kill
+	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
+	$(PY_ENV) SIGRPC_ECHO=$(CURDIR)/bin/sigrpc-bench $(PYTHON) bench/bench.py
 
 clean: ## remove build output
 	rm -rf bin

@@ -1,8 +1,12 @@
 """Throughput of the Python client: signum calls per second.
 
 Prints one-in-flight and pipelined rates (threads and asyncio) and compares
-them with os.kill in-process and with spawning /bin/kill per call. Run it
-with `make bench-python`; it is a benchmark, not a test.
+them with os.kill in-process and with spawning /bin/kill per call. With
+$SIGRPC_ECHO set to a pipe echo (`sigrpc-bench -fixture echo`), it also
+measures the pipe floor from Python: a bare loop of os.write and os.read on
+the echo's pipes, one request in flight and 256 in flight, and shows each
+sigrpc row's ratio to the floor of its kind. Run it with `make
+bench-python`; it is a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -67,6 +71,28 @@ async def gathered(n: int) -> float:
         return n / (time.perf_counter() - start)
 
 
+REQUEST = b'{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}\n'
+
+
+def echo_floor(echo: str, n: int, depth: int) -> float:
+    """Calls per second through a bare pipe echo, depth lines in flight."""
+    proc = subprocess.Popen([echo, "-fixture", "echo"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    fd_in, fd_out = proc.stdin.fileno(), proc.stdout.fileno()
+    burst = REQUEST * depth
+    start = time.perf_counter()
+    for _ in range(n // depth):
+        os.write(fd_in, burst)
+        want = len(burst)
+        while want:
+            want -= len(os.read(fd_out, want))
+    elapsed = time.perf_counter() - start
+    proc.stdin.close()
+    proc.wait()
+    return n // depth * depth / elapsed
+
+
 def os_kill(n: int) -> None:
     pid = os.getpid()
     for _ in range(n):
@@ -81,19 +107,31 @@ def spawn_kill(n: int) -> None:
 
 def main() -> None:
     n = 50_000
-    rows: list[tuple[str, float]] = []
+    echo = os.environ.get("SIGRPC_ECHO")
+    # (name, calls/s, kind): rows of a kind share a floor.
+    rows: list[tuple[str, float, str]] = []
+    if echo:
+        rows.append(("pipe echo one in flight (floor)",
+                     best(lambda: echo_floor(echo, 20_000, 1)), "one"))
+        rows.append(("pipe echo 256 in flight (floor)",
+                     best(lambda: echo_floor(echo, n, 256)), "many"))
     with Client() as c:
         rows.append(("sigrpc one in flight",
-                     best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000)))))
-        rows.append(("sigrpc 16 threads", best(lambda: rate(n, lambda: threaded(c, n, 16)))))
-    rows.append(("sigrpc asyncio, 256 tasks in flight", best(lambda: asyncio.run(workers(n, 256)))))
-    rows.append(("sigrpc asyncio.gather, a task per call", best(lambda: asyncio.run(gathered(n)))))
-    rows.append(("os.kill(pid, 0) in-process", rate(n, lambda: os_kill(n))))
-    rows.append(("spawn /bin/kill per call", rate(200, lambda: spawn_kill(200))))
+                     best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
+        rows.append(("sigrpc 16 threads",
+                     best(lambda: rate(n, lambda: threaded(c, n, 16))), "many"))
+    rows.append(("sigrpc asyncio, 256 tasks in flight",
+                 best(lambda: asyncio.run(workers(n, 256))), "many"))
+    rows.append(("sigrpc asyncio.gather, a task per call",
+                 best(lambda: asyncio.run(gathered(n))), "many"))
+    rows.append(("os.kill(pid, 0) in-process", rate(n, lambda: os_kill(n)), ""))
+    rows.append(("spawn /bin/kill per call", rate(200, lambda: spawn_kill(200)), ""))
     spawn_rate = rows[-1][1]
-    print(f"{'what':40} {'calls/s':>12} {'µs/call':>10} {'vs /bin/kill':>13}")
-    for name, r in rows:
-        print(f"{name:40} {r:12,.0f} {1e6 / r:10.1f} {r / spawn_rate:12.0f}x")
+    floors = {kind: r for name, r, kind in rows if name.endswith("(floor)")}
+    print(f"{'what':40} {'calls/s':>12} {'µs/call':>10} {'vs /bin/kill':>13} {'vs floor':>9}")
+    for name, r, kind in rows:
+        vs_floor = f"{floors[kind] / r:8.2f}x" if kind in floors else f"{'—':>9}"
+        print(f"{name:40} {r:12,.0f} {1e6 / r:10.1f} {r / spawn_rate:12.0f}x {vs_floor}")
 
 
 if __name__ == "__main__":
