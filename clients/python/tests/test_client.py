@@ -193,6 +193,71 @@ def test_timeout_discards_the_late_answer(client: Client, child: subprocess.Pope
     assert client.signum("INT") == 2
 
 
+def test_callers_that_time_out_hand_the_reading_on(
+    client: Client, child: subprocess.Popen[bytes]
+) -> None:
+    """Callers time out while others wait on them to read: nobody is stranded."""
+    timeouts: list[int] = []
+    errors: list[str] = []
+
+    def impatient() -> None:
+        for _ in range(5):
+            try:
+                client.wait(child.pid, 30, timeout=0.02)
+            except TimeoutError:
+                timeouts.append(1)
+
+    def patient(base: int) -> None:
+        for i in range(2_000):
+            if (got := client.signum(base + i)) != base + i:
+                errors.append(f"asked {base + i}, got {got}")
+
+    pool = [threading.Thread(target=impatient) for _ in range(4)]
+    pool += [threading.Thread(target=patient, args=(n * 10_000,)) for n in range(4)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(30)
+    assert not any(t.is_alive() for t in pool), "a caller was left waiting"
+    assert not errors
+    assert len(timeouts) == 20
+
+
+@pytest.mark.parametrize("first_times_out", [False, True])
+def test_a_waiting_caller_takes_over_the_reading(
+    client: Client, child: subprocess.Popen[bytes], first_times_out: bool
+) -> None:
+    """The reading caller leaves first (answered, or timed out); the one still waiting
+    must take over the reading."""
+    results: dict[str, object] = {}
+
+    def first() -> None:
+        timeout = 0.15 if first_times_out else None
+        try:  # the child lives, so wait answers False after its seconds
+            results["first"] = client.wait(child.pid, 0.3, timeout=timeout)
+        except TimeoutError as e:
+            results["first"] = e
+
+    def second() -> None:
+        results["second"] = client.wait(child.pid, 0.6)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    deadline = time.monotonic() + 5
+    while not client._conn.reading:  # until first reads; second will then wait for it
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    threads[1].start()
+    for t in threads:
+        t.join(10)
+    assert not threads[1].is_alive(), "the waiting caller was never handed the reading"
+    assert results["second"] is False
+    if first_times_out:
+        assert isinstance(results["first"], TimeoutError)
+    else:
+        assert results["first"] is False
+
+
 def test_close_is_idempotent_and_leaves_no_process() -> None:
     c = Client()
     proc = c._conn.proc

@@ -26,17 +26,42 @@ CLOSE_GRACE_SECONDS = 2.0
 
 
 class _Slot:
-    """Where one call's answer lands; guarded by the connection's condition."""
+    """Where one call's answer lands, and how its caller is woken.
 
-    __slots__ = ("done", "error", "result")
+    Guarded by the connection's lock. The caller sleeps on ``signal``, a lock
+    it holds, and wake releases it, so waking one caller disturbs no other.
+    """
+
+    __slots__ = ("done", "error", "result", "signal", "woken")
 
     def __init__(self) -> None:
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
+        self.signal = threading.Lock()
+        self.signal.acquire()
+        self.woken = False
 
     def set(self, result: Any, error: BaseException | None) -> None:
+        """Record the answer and wake the caller."""
         self.result, self.error, self.done = result, error, True
+        self.wake()
+
+    def wake(self) -> None:
+        """Wake the caller if it sleeps, or make its next sleep return at once."""
+        if not self.woken:
+            self.woken = True
+            self.signal.release()
+
+    def rearm(self) -> None:
+        """Undo a wake-up, so that the caller can sleep again.
+
+        The caller's sleep may already have taken the signal back; either way
+        it ends held, without blocking.
+        """
+        if self.woken:
+            self.signal.acquire(blocking=False)
+            self.woken = False
 
 
 class _Connection:
@@ -44,9 +69,10 @@ class _Connection:
 
     There is no reader thread: a caller waiting for its answer becomes the
     reader while no one else is reading, and delivers every answer it reads
-    to its caller; the others wait on a condition. One call in flight thus
-    costs no thread switch. The connection is separate from Client so that
-    a Client that is garbage collected can shut its helper down.
+    to its caller, waking that caller alone; when its own answer has come,
+    it wakes one waiting caller to read next. One call in flight thus costs
+    no thread switch. The connection is separate from Client so that a
+    Client that is garbage collected can shut its helper down.
     """
 
     def __init__(self, argv: list[str]) -> None:
@@ -55,7 +81,7 @@ class _Connection:
         )
         assert self.proc.stdout is not None
         self.fd = self.proc.stdout.fileno()
-        self.cond = threading.Condition()  # guards pending, dead, reading, buffer
+        self.lock = threading.Lock()  # guards pending, dead, reading and every _Slot
         self.write_lock = threading.Lock()
         self.pending: dict[int, _Slot] = {}
         self.dead: HelperExited | None = None
@@ -73,30 +99,36 @@ class _Connection:
             TimeoutError: no answer within timeout seconds; a late answer is
                 discarded.
         """
-        request_id, fut = self._send(method, params)
+        request_id, slot = self._send(method, params)
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self.cond:
-            while not fut.done:
-                if not self.reading:
-                    self._lead(fut, deadline)
-                    continue_waiting = not fut.done
-                else:
-                    continue_waiting = True
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
+        while True:
+            with self.lock:
+                slot.rearm()
+                if slot.done:
                     break
-                if continue_waiting and self.reading:
-                    self.cond.wait(remaining)
-            if not fut.done:
-                self.pending.pop(request_id, None)
-                raise TimeoutError(f"sigrpc {method} did not answer within {timeout}s")
-        if fut.error is not None:
-            raise fut.error
-        return fut.result
+                lead = not self.reading
+                self.reading = True
+            if lead:
+                self._lead(slot, deadline)
+            elif deadline is None:
+                slot.signal.acquire()
+            else:
+                slot.signal.acquire(timeout=max(0.0, deadline - time.monotonic()))
+            if deadline is not None and time.monotonic() >= deadline:
+                with self.lock:
+                    slot.rearm()
+                    if not slot.done:
+                        self.pending.pop(request_id, None)
+                        self._pass_lead()
+                        raise TimeoutError(f"sigrpc {method} did not answer within {timeout}s")
+                break
+        if slot.error is not None:
+            raise slot.error
+        return slot.result
 
     def _send(self, method: str, params: Any) -> tuple[int, _Slot]:
         fut = _Slot()
-        with self.cond:
+        with self.lock:
             if self.dead is not None:
                 raise self.dead
             request_id = next(self.ids)
@@ -113,19 +145,20 @@ class _Connection:
             pass  # closed or broken: the reader finds the helper gone and fails the call
         return request_id, fut
 
-    def _lead(self, fut: _Slot, deadline: float | None) -> None:
-        """Read and deliver answers until fut is done or the deadline passes.
-
-        Called with the condition held; reads without it.
-        """
-        self.reading = True
-        self.cond.release()
+    def _lead(self, slot: _Slot, deadline: float | None) -> None:
+        """Read and deliver answers until slot is done or the deadline passes,
+        then hand the reading on to a waiting caller."""
         try:
-            self._read_until(fut, deadline)
+            self._read_until(slot, deadline)
         finally:
-            self.cond.acquire()
-            self.reading = False
-            self.cond.notify_all()
+            with self.lock:
+                self.reading = False
+                self._pass_lead()
+
+    def _pass_lead(self) -> None:
+        """Wake the oldest waiting caller to read, if no one is (lock held)."""
+        if not self.reading and self.pending:
+            next(iter(self.pending.values())).wake()
 
     def _read_until(self, fut: _Slot, deadline: float | None) -> None:
         while not fut.done:
@@ -143,13 +176,12 @@ class _Connection:
             lines = (self.buffer + data).split(b"\n")
             self.buffer = lines.pop()
             responses = decode_responses(lines) if lines else []
-            with self.cond:
+            with self.lock:
                 for resp in responses:
                     self._deliver(resp)
-                self.cond.notify_all()
 
     def _deliver(self, resp: dict[str, Any]) -> None:
-        """Hand one response to its caller (condition held)."""
+        """Hand one response to its caller and wake it (lock held)."""
         fut = self.pending.pop(resp.get("id"), None)  # type: ignore[arg-type]
         if fut is None:
             return
@@ -167,7 +199,7 @@ class _Connection:
 
     def _fail_all(self) -> None:
         """Fail every pending call: the helper is gone."""
-        with self.cond:
+        with self.lock:
             if self.dead is None:
                 self.stderr_done.wait(0.5)
                 try:
@@ -178,11 +210,10 @@ class _Connection:
             pending, self.pending = self.pending, {}
             for fut in pending.values():
                 fut.set(None, self.dead)
-            self.cond.notify_all()
 
     def close(self) -> None:
         """End the helper: close stdin, wait, then kill. Idempotent."""
-        with self.cond:
+        with self.lock:
             if self.dead is None:
                 self.dead = HelperExited("the client is closed")
         with self.write_lock:
