@@ -195,9 +195,12 @@ type lspReader struct {
 }
 
 func (r *lspReader) readMessage() ([]byte, error) {
-	length, err := r.readHeader()
-	if err != nil {
-		return nil, err
+	length, ok := r.readCanonicalHeader()
+	if !ok {
+		var err error
+		if length, err = r.readHeader(); err != nil {
+			return nil, err
+		}
 	}
 	if length > r.limit {
 		// Skip the body without buffering it; a body cut short by the end
@@ -212,12 +215,45 @@ func (r *lspReader) readMessage() ([]byte, error) {
 	}
 	body := r.big[:length]
 	if _, err := io.ReadFull(r.br, body); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, errTruncated
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, errTruncated // a header block promised a body
 		}
 		return nil, err
 	}
 	return body, nil
+}
+
+// lengthHeader starts the header block nearly every client writes:
+// "Content-Length: N\r\n\r\n", nothing else.
+const lengthHeader = "Content-Length: "
+
+// readCanonicalHeader is readHeader's fast path: if the buffered input
+// starts with exactly that block, it consumes it and returns N. Otherwise
+// it consumes nothing and reports false, and readHeader, which accepts the
+// same block among much else, takes over.
+func (r *lspReader) readCanonicalHeader() (int64, bool) {
+	if r.resync || r.carry != nil {
+		return 0, false
+	}
+	if r.br.Buffered() == 0 {
+		if _, err := r.br.Peek(1); err != nil {
+			return 0, false
+		}
+	}
+	b, _ := r.br.Peek(r.br.Buffered())
+	if !bytes.HasPrefix(b, []byte(lengthHeader)) {
+		return 0, false
+	}
+	var n int64
+	i := len(lengthHeader)
+	for ; i < len(b) && i < len(lengthHeader)+18 && '0' <= b[i] && b[i] <= '9'; i++ {
+		n = n*10 + int64(b[i]-'0')
+	}
+	if i == len(lengthHeader) || !bytes.HasPrefix(b[i:], []byte("\r\n\r\n")) {
+		return 0, false
+	}
+	r.br.Discard(i + 4)
+	return n, true
 }
 
 // readHeader reads one header block and returns its Content-Length. It
