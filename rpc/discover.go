@@ -3,7 +3,8 @@ package rpc
 import (
 	"context"
 	"encoding/json"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/sourcegraph/jsonrpc2"
 )
@@ -13,7 +14,7 @@ const discoverName = "rpc.discover"
 
 // openRPCDocument builds an OpenRPC 1.x document from the method table the
 // dispatcher uses, so the two cannot drift apart.
-func openRPCDocument(methods map[string]*Method, version string) []byte {
+func openRPCDocument(methods []*Method, version string) []byte {
 	type schemaParam struct {
 		Name     string          `json:"name"`
 		Summary  string          `json:"summary,omitempty"`
@@ -31,23 +32,19 @@ func openRPCDocument(methods map[string]*Method, version string) []byte {
 		Params         []schemaParam `json:"params"`
 		Result         result        `json:"result"`
 	}
-	names := make([]string, 0, len(methods))
-	for name := range methods {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	sorted := slices.SortedFunc(slices.Values(methods), func(a, b *Method) int { return strings.Compare(a.Name, b.Name) })
 	doc := struct {
 		OpenRPC string            `json:"openrpc"`
 		Info    map[string]string `json:"info"`
 		Methods []method          `json:"methods"`
 	}{OpenRPC: "1.3.2", Info: map[string]string{"title": "sigrpc", "version": version}}
-	for _, name := range names {
-		m := methods[name]
-		if m.Result == "" {
-			m.Result = "{}" // any value
+	for _, m := range sorted {
+		schema := m.Result
+		if schema == "" {
+			schema = "{}" // any value
 		}
 		out := method{Name: m.Name, Summary: m.Summary, ParamStructure: "either", Params: []schemaParam{},
-			Result: result{Name: m.Name + "Result", Schema: json.RawMessage(m.Result)}}
+			Result: result{Name: m.Name + "Result", Schema: json.RawMessage(schema)}}
 		for _, p := range m.Params {
 			out.Params = append(out.Params, schemaParam{Name: p.Name, Summary: p.Summary, Required: p.Required, Schema: p.schema()})
 		}
