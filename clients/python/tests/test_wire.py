@@ -44,6 +44,10 @@ def test_decode_responses_decodes_lines_together_or_one_by_one() -> None:
     ]
     # A bad line spoils the joint decode; the others still come through.
     assert decode_responses([b'{"id":1}', b"garbage", b"5", b'{"id":4}']) == [{"id": 1}, {"id": 4}]
+    # A byte that is not UTF-8 does not cost the line.
+    assert decode_responses([b'{"id":1,"result":"\xff"}', b"garbage"]) == [
+        {"id": 1, "result": "\ufffd"}
+    ]
     # Lines that only make sense joined are not taken together.
     assert decode_responses([b'{"id":1', b'"x":2}']) == []
     assert decode_responses([b'{"id":1},{"id":2}']) == []

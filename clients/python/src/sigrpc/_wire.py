@@ -59,18 +59,19 @@ def decode_responses(lines: list[bytes]) -> list[dict[str, Any]]:
     All the lines are decoded with one json.loads when they join into an
     array of as many values (the helper writes one value per line); if not,
     each line is decoded alone and lines that are not JSON are skipped.
+    Bytes that are not UTF-8 become U+FFFD rather than losing the line.
     Batch responses (arrays) are flattened, and values that are not objects
     are dropped.
     """
-    try:
-        values = json.loads(b"[" + b",".join(lines) + b"]")
+    try:  # decoding to str first spares json.loads its encoding detection
+        values = json.loads("[" + b",".join(lines).decode("utf-8", "replace") + "]")
         if len(values) != len(lines):
             raise ValueError("lines do not match values")
     except ValueError:
         values = []
         for line in lines:
             try:
-                values.append(json.loads(line))
+                values.append(json.loads(line.decode("utf-8", "replace")))
             except ValueError:
                 continue
     out: list[dict[str, Any]] = []
