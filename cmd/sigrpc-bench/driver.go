@@ -32,7 +32,19 @@ type proc struct {
 	framing string
 }
 
-func start(t target) (*proc, error) {
+// Read modes of the driver.
+const (
+	// netpollReads reads the target's stdout as os/exec sets it up: a
+	// non-blocking pipe behind Go's netpoller, whose reader parks its
+	// goroutine and is woken through epoll.
+	netpollReads = false
+	// blockingReads puts that pipe into blocking mode, so the reader waits
+	// in read(2) and the kernel wakes it directly.
+	blockingReads = true
+)
+
+// start runs t with its stdout read in the given mode.
+func start(t target, blocking bool) (*proc, error) {
 	cmd := exec.Command(t.argv[0], t.argv[1:]...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -41,6 +53,9 @@ func start(t target) (*proc, error) {
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
+	}
+	if f, ok := stdout.(*os.File); ok && blocking {
+		f.Fd() // documented to put the file into blocking mode
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -138,7 +153,7 @@ func pipelined(p *proc, req []byte, depth, n int) (float64, error) {
 // spawnToFirst starts t and times until the first response arrives.
 func spawnToFirst(t target, req []byte) (time.Duration, error) {
 	t0 := time.Now()
-	p, err := start(t)
+	p, err := start(t, netpollReads)
 	if err != nil {
 		return 0, err
 	}
