@@ -75,24 +75,30 @@ func (k *Killer) Kill(t Target, sig int64) error {
 		return k.sendGroup(pid, n)
 	}
 	if p := k.handles.take(pid); p != nil {
-		err := k.signalChecked(p, t, n)
-		if !errors.Is(err, unix.ESRCH) {
-			k.handles.put(p)
+		if err := k.signalChecked(p, t, n); k.release(p, err) {
 			return err
 		}
-		p.Close() // its process is gone: the pid may be another's now
+		// Its process is gone, and the pid may be another's now.
 	}
 	p, err := k.openPID(pid)
 	if err != nil {
 		return err
 	}
 	err = k.signalChecked(p, t, n)
+	k.release(p, err)
+	return err
+}
+
+// release puts p back for reuse after an operation that ended with err,
+// or closes it if err says its process is gone (ESRCH). It reports
+// whether p was kept.
+func (k *Killer) release(p *Process, err error) bool {
 	if errors.Is(err, unix.ESRCH) {
 		p.Close()
-	} else {
-		k.handles.put(p)
+		return false
 	}
-	return err
+	k.handles.put(p)
+	return true
 }
 
 // check validates the target and signal and applies the policy, in the
