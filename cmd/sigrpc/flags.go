@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/sigrpc/sigrpc/internal/spinread"
 	"github.com/sigrpc/sigrpc/rpc"
 )
 
@@ -20,6 +22,7 @@ type config struct {
 	allowUIDs       []int
 	descendantsOnly bool
 	logLevel        slog.Level
+	spin            time.Duration
 	version         bool
 }
 
@@ -58,7 +61,7 @@ Flags:
 // parseFlags parses args. --help prints the usage to stdout and returns
 // errHelpShown; other problems return an error for stderr.
 func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
-	cfg := config{maxMessageBytes: rpc.DefaultMaxMessageBytes}
+	cfg := config{maxMessageBytes: rpc.DefaultMaxMessageBytes, spin: spinread.DefaultWindow}
 	fs := flag.NewFlagSet("sigrpc", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	framing := fs.String("framing", "auto", "message framing: auto, ndjson or lsp")
@@ -74,6 +77,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 		return nil
 	})
 	fs.BoolVar(&cfg.descendantsOnly, "descendants-only", false, "signal only descendants of sigrpc's parent (the client's own tree)")
+	fs.DurationVar(&cfg.spin, "spin", cfg.spin, "after answering, watch stdin this long before sleeping on it (0: sleep at once)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	help := fs.Bool("help", false, "print this help and exit")
 	if err := fs.Parse(args); err != nil {
@@ -90,6 +94,9 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	}
 	if cfg.maxMessageBytes <= 0 {
 		return cfg, fmt.Errorf("--max-message-bytes must be positive, not %d", cfg.maxMessageBytes)
+	}
+	if cfg.spin < 0 || cfg.spin > spinread.MaxWindow {
+		return cfg, fmt.Errorf("--spin must be between 0 and %v, not %v", spinread.MaxWindow, cfg.spin)
 	}
 	if cfg.allowGroups && (len(cfg.allowUIDs) > 0 || cfg.descendantsOnly) {
 		return cfg, errors.New("--allow-groups cannot be combined with --allow-uid or --descendants-only")

@@ -12,6 +12,7 @@ import (
 	ossignal "os/signal"
 	"syscall"
 
+	"github.com/sigrpc/sigrpc/internal/spinread"
 	"github.com/sigrpc/sigrpc/rpc"
 	"github.com/sigrpc/sigrpc/signal"
 )
@@ -66,6 +67,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Logger:          log,
 		Version:         version,
 	})
+	if f, ok := stdin.(*os.File); ok {
+		if stdin, err = spinread.New(f, cfg.spin); err != nil {
+			fmt.Fprintf(stderr, "sigrpc: %v\n", err)
+			return exitFailure
+		}
+	}
 	if err := srv.Serve(ctx, stdin, stdout); err != nil {
 		log.Error("serving stopped", "err", err)
 		return exitFailure

@@ -74,6 +74,10 @@ func TestFlags(t *testing.T) {
 		{[]string{"--allow-uid", "root"}, 2, "", "not a uid"},
 		{[]string{"--allow-groups", "--descendants-only"}, 2, "", "cannot be combined"},
 		{[]string{"--help"}, 0, "--descendants-only", ""},
+		{[]string{"--help"}, 0, "-spin duration", ""},
+		{[]string{"--spin", "soon"}, 2, "", "spin"},
+		{[]string{"--spin", "-1us"}, 2, "", "--spin must be between 0 and 1ms"},
+		{[]string{"--spin", "2ms"}, 2, "", "--spin must be between 0 and 1ms"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out, stderr, code := runBinary(t, "", tc.args...)
@@ -85,19 +89,23 @@ func TestFlags(t *testing.T) {
 	}
 }
 
+// Whether sigrpc watches stdin before sleeping (--spin) changes nothing
+// about what it answers.
 func TestPipelinedRequestsAreAllAnsweredAtEOF(t *testing.T) {
 	var in strings.Builder
 	for i := range 100 {
 		fmt.Fprintf(&in, `{"jsonrpc":"2.0","id":%d,"method":"signum","params":["TERM"]}`+"\n", i)
 	}
-	out, _, code := runBinary(t, in.String())
-	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if code != 0 || len(lines) != 100 {
-		t.Fatalf("exit %d with %d responses; want 0 with 100", code, len(lines))
-	}
-	for i, line := range lines {
-		if want := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":15}`, i); line != want {
-			t.Fatalf("response %d = %s, want %s", i, line, want)
+	for _, spin := range []string{"--spin=0", "--spin=50us", "--spin=1ms"} {
+		out, _, code := runBinary(t, in.String(), spin)
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if code != 0 || len(lines) != 100 {
+			t.Fatalf("%s: exit %d with %d responses; want 0 with 100", spin, code, len(lines))
+		}
+		for i, line := range lines {
+			if want := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":15}`, i); line != want {
+				t.Fatalf("%s: response %d = %s, want %s", spin, i, line, want)
+			}
 		}
 	}
 }

@@ -1,0 +1,133 @@
+package spinread
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// pipe returns a pipe closed when the test ends.
+func pipe(t *testing.T) (r, w *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return r, w
+}
+
+func TestNewWithoutWindowReturnsTheFile(t *testing.T) {
+	r, _ := pipe(t)
+	for _, window := range []time.Duration{0, -time.Second} {
+		got, err := New(r, window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != io.Reader(r) {
+			t.Errorf("New(f, %v) = %T, want the file itself", window, got)
+		}
+	}
+}
+
+func TestReadsWhatIsWaiting(t *testing.T) {
+	r, w := pipe(t)
+	sr, err := New(r, DefaultWindow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("hello\n"))
+	buf := make([]byte, 64)
+	n, err := sr.Read(buf)
+	if err != nil || string(buf[:n]) != "hello\n" {
+		t.Fatalf("Read = %q, %v; want %q, nil", buf[:n], err, "hello\n")
+	}
+}
+
+// A read that outlasts the window sleeps, and still returns what the
+// writer sends later, message after message.
+func TestReadsPastTheWindow(t *testing.T) {
+	r, w := pipe(t)
+	sr, err := New(r, time.Microsecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Repeat([]byte("request\n"), 100)
+	go func() {
+		for i := 0; i < len(want); i += 8 {
+			w.Write(want[i : i+8])
+		}
+		w.Close()
+	}()
+	got, err := io.ReadAll(sr)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("ReadAll = %d bytes, %v; want %d bytes, nil", len(got), err, len(want))
+	}
+}
+
+func TestEndOfInput(t *testing.T) {
+	r, w := pipe(t)
+	sr, err := New(r, MaxWindow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	start := time.Now()
+	if n, err := sr.Read(make([]byte, 8)); n != 0 || err != io.EOF {
+		t.Fatalf("Read after the writer closed = %d, %v; want 0, EOF", n, err)
+	}
+	// A hang-up is ready at once: no watching out the window, and no sleep.
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Read took %v after the writer closed", d)
+	}
+}
+
+// New must not switch a file between blocking and non-blocking mode: the
+// description may be shared with the process that started sigrpc.
+func TestLeavesTheFileModeAlone(t *testing.T) {
+	for _, nonblocking := range []bool{false, true} {
+		r, w := pipe(t)
+		fd := int(r.Fd()) // blocking mode now
+		if err := unix.SetNonblock(fd, nonblocking); err != nil {
+			t.Fatal(err)
+		}
+		sr, err := New(r, DefaultWindow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte("x"))
+		if _, err := sr.Read(make([]byte, 1)); err != nil {
+			t.Fatal(err)
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		if got := flags&unix.O_NONBLOCK != 0; err != nil || got != nonblocking {
+			t.Errorf("non-blocking = %v, %v after New and Read; want %v", got, err, nonblocking)
+		}
+	}
+}
+
+func BenchmarkReadWaiting(b *testing.B) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	for _, c := range []struct {
+		name   string
+		window time.Duration
+	}{{"file", 0}, {"watched", DefaultWindow}} {
+		b.Run(c.name, func(b *testing.B) {
+			sr, _ := New(r, c.window)
+			msg, buf := []byte("request\n"), make([]byte, 64)
+			for b.Loop() {
+				w.Write(msg)
+				sr.Read(buf)
+			}
+		})
+	}
+}
