@@ -21,10 +21,28 @@ from sigrpc import Client, HelperExited, PolicyError, RPCError
 Spawn = Callable[..., subprocess.Popen[bytes]]
 
 
-@pytest.fixture
-def client() -> Iterator[Client]:
-    with Client() as c:
+@pytest.fixture(params=[sigrpc.DEFAULT_SPIN, 0.0], ids=["spin", "no-spin"])
+def client(request: pytest.FixtureRequest) -> Iterator[Client]:
+    """A client that watches the pipe before sleeping, and one that sleeps at once."""
+    with Client(spin=request.param) as c:
         yield c
+
+
+@pytest.mark.parametrize("spin", [-1e-6, 0.0011, float("nan")])
+def test_spin_out_of_range_is_refused(spin: float) -> None:
+    with pytest.raises(ValueError, match=r"spin must be between 0 and 0\.001"):
+        Client(spin=spin)
+    with pytest.raises(ValueError, match=r"spin must be between 0 and 0\.001"):
+        sigrpc.AsyncClient(spin=spin)
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+@pytest.mark.parametrize(("spin", "flag"), [(0.0, "--spin=0ns"), (1e-3, "--spin=1000000ns")])
+def test_spin_is_the_helpers_too(spin: float, flag: str) -> None:
+    with Client(spin=spin) as c:
+        argv = Path(f"/proc/{c.pid}/cmdline").read_bytes().split(b"\0")
+        assert flag.encode() in argv
+        assert c.signum("TERM") == 15
 
 
 def test_signum_accepts_names_numbers_and_signals_members(client: Client) -> None:

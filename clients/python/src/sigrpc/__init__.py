@@ -18,10 +18,12 @@ from ._aio import AsyncClient
 from ._calls import ProcessInfo, SignalLike, Termination
 from ._client import Client
 from ._errors import HelperExited, PolicyError, RPCError
+from ._spawn import DEFAULT_SPIN
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_SPIN",
     "AsyncClient",
     "Client",
     "HelperExited",

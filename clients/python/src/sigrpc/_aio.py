@@ -13,7 +13,7 @@ from . import _calls
 from ._calls import ProcessInfo, SignalLike, Termination
 from ._client import CLOSE_GRACE_SECONDS
 from ._errors import HelperExited, error_from_response
-from ._spawn import StderrTail, find_helper
+from ._spawn import DEFAULT_SPIN, StderrTail, helper_argv
 from ._wire import decode_responses, encode_request
 
 T = TypeVar("T")
@@ -32,6 +32,10 @@ class AsyncClient:
     ``$SIGRPC_BIN``, else ``sigrpc`` on ``PATH``. Any number of tasks may call
     methods concurrently (``asyncio.gather`` of thousands is fine). The methods
     and their errors are those of Client.
+
+    ``spin`` is how long, in seconds, the helper watches its input for the
+    next request before sleeping (0 to 1 ms; 0 sleeps at once). The event
+    loop itself always sleeps: asyncio has no way to watch without it.
     """
 
     def __init__(
@@ -39,8 +43,9 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
+        spin: float = DEFAULT_SPIN,
     ) -> None:
-        self._argv = [find_helper(command), "--framing", "ndjson", *args]
+        self._argv = helper_argv(command, args, spin)
         self._proc: asyncio.subprocess.Process | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._ids = itertools.count(1)
@@ -55,9 +60,10 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
+        spin: float = DEFAULT_SPIN,
     ) -> AsyncClient:
         """Spawn the helper and return a client for it."""
-        client = cls(command, args=args)
+        client = cls(command, args=args, spin=spin)
         await client._spawn()
         return client
 

@@ -5,9 +5,38 @@ from __future__ import annotations
 import os
 import shutil
 from collections import deque
+from collections.abc import Sequence
 
 #: How much of the helper's stderr a HelperExited carries.
 STDERR_TAIL_BYTES = 4096
+
+#: How long, in seconds, each side watches the pipe for the other's next
+#: message before sleeping on it (the helper's ``--spin``). Waking a process
+#: that sleeps costs tens of microseconds on a virtual machine; watching
+#: costs CPU only while nothing arrives, at most this long per message.
+DEFAULT_SPIN = 50e-6
+
+#: The longest spin the helper accepts.
+MAX_SPIN = 1e-3
+
+
+def helper_argv(
+    command: str | os.PathLike[str] | None, args: Sequence[str], spin: float
+) -> list[str]:
+    """The helper's command line: ndjson framing, spin, then the caller's args.
+
+    Raises:
+        FileNotFoundError: as find_helper.
+        ValueError: spin is not between 0 and MAX_SPIN seconds.
+    """
+    check_spin(spin)
+    return [find_helper(command), "--framing", "ndjson", f"--spin={round(spin * 1e9)}ns", *args]
+
+
+def check_spin(spin: float) -> None:
+    """Raise ValueError unless 0 <= spin <= MAX_SPIN."""
+    if not 0 <= spin <= MAX_SPIN:
+        raise ValueError(f"spin must be between 0 and {MAX_SPIN} seconds, not {spin!r}")
 
 
 def find_helper(command: str | os.PathLike[str] | None) -> str:
