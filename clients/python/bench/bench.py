@@ -5,7 +5,9 @@ them with os.kill in-process and with spawning /bin/kill per call. With
 $SIGRPC_ECHO set to a pipe echo (`sigrpc-bench -fixture echo`), it also
 measures the pipe floor from Python: a bare loop of os.write and os.read on
 the echo's pipes, one request in flight and 256 in flight, and shows each
-sigrpc row's ratio to the floor of its kind. Run it with `make
+sigrpc row's ratio to the floor of its kind. The floor watches the pipe for
+the client's default spin before sleeping, as the client and the helper do;
+rows marked spin=0 show both sides sleeping at once. Run it with `make
 bench-python`; it is a benchmark, not a test.
 """
 
@@ -13,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import subprocess
 import threading
 import time
 from collections.abc import Callable
 
-from sigrpc import AsyncClient, Client
+from sigrpc import DEFAULT_SPIN, AsyncClient, Client
 
 
 def rate(n: int, fn: Callable[[], None]) -> float:
@@ -74,18 +77,27 @@ async def gathered(n: int) -> float:
 REQUEST = b'{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}\n'
 
 
-def echo_floor(echo: str, n: int, depth: int) -> float:
-    """Calls per second through a bare pipe echo, depth lines in flight."""
-    proc = subprocess.Popen([echo, "-fixture", "echo"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE)
+def echo_floor(echo: str, n: int, depth: int, spin: float = DEFAULT_SPIN) -> float:
+    """Calls per second through a bare pipe echo, depth lines in flight.
+
+    Like Client, the loop watches the echo's output for spin seconds before
+    it sleeps in read, and the echo watches its input as long.
+    """
+    proc = subprocess.Popen([echo, "-fixture", "echo", f"-spin={round(spin * 1e9)}ns"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None
     fd_in, fd_out = proc.stdin.fileno(), proc.stdout.fileno()
+    poll = select.poll()
+    poll.register(fd_out, select.POLLIN)
     burst = REQUEST * depth
     start = time.perf_counter()
     for _ in range(n // depth):
         os.write(fd_in, burst)
         want = len(burst)
         while want:
+            end = time.perf_counter() + spin
+            while not poll.poll(0) and time.perf_counter() < end:
+                pass
             want -= len(os.read(fd_out, want))
     elapsed = time.perf_counter() - start
     proc.stdin.close()
@@ -115,6 +127,12 @@ def main() -> None:
                      best(lambda: echo_floor(echo, 20_000, 1)), "one"))
         rows.append(("pipe echo 256 in flight (floor)",
                      best(lambda: echo_floor(echo, n, 256)), "many"))
+    if echo:
+        rows.append(("pipe echo one in flight, spin=0",
+                     best(lambda: echo_floor(echo, 20_000, 1, spin=0)), "one"))
+    with Client(spin=0) as c:
+        rows.append(("sigrpc one in flight, spin=0",
+                     best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
     with Client() as c:
         rows.append(("sigrpc one in flight",
                      best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
