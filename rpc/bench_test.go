@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,10 +105,34 @@ func (r *oneAtATime) Read(p []byte) (int, error) {
 // BenchmarkHandleSignumOneByOne is the server's own cost per request when
 // each request arrives alone: read, dispatch, one write per response.
 func BenchmarkHandleSignumOneByOne(b *testing.B) {
-	srv := NewServer(Methods(signal.NewKiller(signal.Policy{})), Options{Framing: FramingNDJSON})
+	handleOneByOne(b, signumRequest)
+}
+
+// BenchmarkHandleKillOneByOne is the same for kill NONE of a live child,
+// whose pidfd the Killer keeps: against BenchmarkHandleSignumOneByOne it
+// shows what kill costs beyond signum.
+func BenchmarkHandleKillOneByOne(b *testing.B) {
+	child := exec.Command("sleep", "600")
+	if err := child.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	handleOneByOne(b, `{"jsonrpc":"2.0","id":1,"method":"kill","params":[`+strconv.Itoa(child.Process.Pid)+`,"NONE"]}`+"\n")
+}
+
+// handleOneByOne serves line 1000 times per iteration, one per read.
+func handleOneByOne(b *testing.B, line string) {
+	killer := signal.NewKiller(signal.Policy{})
+	defer killer.Close()
+	srv := NewServer(Methods(killer), Options{Framing: FramingNDJSON})
+	var out strings.Builder
+	srv.Serve(context.Background(), &oneAtATime{line: line, n: 1}, &out)
+	if strings.Contains(out.String(), "error") {
+		b.Fatalf("%s answered %s", line, out.String())
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		srv.Serve(context.Background(), &oneAtATime{line: signumRequest, n: 1000}, io.Discard)
+		srv.Serve(context.Background(), &oneAtATime{line: line, n: 1000}, io.Discard)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/request")
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sigrpc/sigrpc/internal/spinread"
 )
 
 // target is a program the driver measures.
@@ -32,19 +34,26 @@ type proc struct {
 	framing string
 }
 
-// Read modes of the driver.
+// readMode is how the driver reads a target's stdout.
+type readMode int
+
 const (
 	// netpollReads reads the target's stdout as os/exec sets it up: a
 	// non-blocking pipe behind Go's netpoller, whose reader parks its
 	// goroutine and is woken through epoll.
-	netpollReads = false
+	netpollReads readMode = iota
 	// blockingReads puts that pipe into blocking mode, so the reader waits
 	// in read(2) and the kernel wakes it directly.
-	blockingReads = true
+	blockingReads
+	// watchedReads reads in blocking mode after watching the pipe for the
+	// spin window, as the Python client does: an answer that comes within
+	// the window costs the driver no wake-up.
+	watchedReads
 )
 
-// start runs t with its stdout read in the given mode.
-func start(t target, blocking bool) (*proc, error) {
+// start runs t with its stdout read in the given mode; spin is the window
+// of watchedReads.
+func start(t target, mode readMode, spin time.Duration) (*proc, error) {
 	cmd := exec.Command(t.argv[0], t.argv[1:]...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -54,15 +63,21 @@ func start(t target, blocking bool) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f, ok := stdout.(*os.File); ok && blocking {
+	var out io.Reader = stdout
+	if f, ok := stdout.(*os.File); ok && mode != netpollReads {
 		f.Fd() // documented to put the file into blocking mode
+		if mode == watchedReads {
+			if out, err = spinread.New(f, spin); err != nil {
+				return nil, err
+			}
+		}
 	}
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", t.name, err)
 	}
 	return &proc{cmd: cmd, stdin: stdin, w: bufio.NewWriterSize(stdin, 64<<10),
-		r: bufio.NewReaderSize(stdout, 64<<10), framing: t.framing}, nil
+		r: bufio.NewReaderSize(out, 64<<10), framing: t.framing}, nil
 }
 
 func (p *proc) stop() {
@@ -153,7 +168,7 @@ func pipelined(p *proc, req []byte, depth, n int) (float64, error) {
 // spawnToFirst starts t and times until the first response arrives.
 func spawnToFirst(t target, req []byte) (time.Duration, error) {
 	t0 := time.Now()
-	p, err := start(t, netpollReads)
+	p, err := start(t, netpollReads, 0)
 	if err != nil {
 		return 0, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -11,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sigrpc/sigrpc/internal/spinread"
 	"github.com/sigrpc/sigrpc/signal"
 )
 
@@ -105,12 +107,20 @@ func loopAnswer(req loopRequest) string {
 	return `,"result":` + strconv.Itoa(int(n)) + "}\n"
 }
 
-// runFixture runs the named fixture on stdin and stdout.
-func runFixture(name string, work time.Duration) {
+// runFixture runs the named fixture on stdin and stdout, watching stdin
+// for spin before sleeping on it, as sigrpc does with --spin.
+func runFixture(name string, work, spin time.Duration) error {
+	in, err := spinread.New(os.Stdin, spin)
+	if err != nil {
+		return err
+	}
 	switch name {
 	case "echo":
-		runEcho(os.Stdin, os.Stdout, work)
+		runEcho(in, os.Stdout, work)
 	case "loop":
-		runLoop(os.Stdin, os.Stdout)
+		runLoop(in, os.Stdout)
+	default:
+		return fmt.Errorf("no fixture %q (want echo or loop)", name)
 	}
+	return nil
 }

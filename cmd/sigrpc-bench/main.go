@@ -5,13 +5,19 @@
 // The floor is measured in both framings, and every row shows its ratio to
 // the floor's row of the same kind and framing.
 //
-// One request in flight is measured twice: with the driver reading the
+// One request in flight is measured three ways: with the driver reading the
 // target's stdout in blocking mode, where the kernel wakes the reader
-// directly, and through Go's netpoller, as os/exec pipes are read by
-// default ("netpoll" rows), where a reader that has parked pays a wake-up
-// of its own that a very fast answer avoids.
+// directly; in blocking mode after watching the pipe for the spin window,
+// as the Python client does ("watched" rows), where an answer that comes
+// within the window wakes no one; and through Go's netpoller, as os/exec
+// pipes are read by default ("netpoll" rows), where a reader that has
+// parked pays a wake-up of its own.
 //
-// Usage: sigrpc-bench [-sigrpc bin/sigrpc] [-rounds 3] [-quick]
+// Every fixture, like sigrpc, watches its input for the same -spin window
+// before it sleeps (sigrpc's default unless -spin says otherwise), and
+// rows marked --spin=0 show the echo and sigrpc sleeping at once.
+//
+// Usage: sigrpc-bench [-sigrpc bin/sigrpc] [-rounds 3] [-spin 50µs] [-quick]
 // With -fixture echo|loop it runs as that fixture instead.
 package main
 
@@ -21,17 +27,22 @@ import (
 	"os"
 	"os/exec"
 	"time"
+
+	"github.com/sigrpc/sigrpc/internal/spinread"
 )
 
 func main() {
 	fixture := flag.String("fixture", "", "run as a fixture: echo or loop")
 	work := flag.Duration("work", 0, "with -fixture echo: spin this long before each answer")
+	spin := flag.Duration("spin", spinread.DefaultWindow, "watch stdin this long before sleeping on it, in the fixtures as in sigrpc (--spin)")
 	bin := flag.String("sigrpc", "bin/sigrpc", "the sigrpc binary to measure")
 	rounds := flag.Int("rounds", 3, "rounds per measurement")
 	quick := flag.Bool("quick", false, "fewer requests per round (for a smoke run)")
 	flag.Parse()
 	if *fixture != "" {
-		runFixture(*fixture, *work)
+		if err := runFixture(*fixture, *work, *spin); err != nil {
+			fail(err)
+		}
 		return
 	}
 	self, err := os.Executable()
@@ -42,7 +53,7 @@ func main() {
 	if *quick {
 		scale = 10
 	}
-	b := &bench{rounds: *rounds, scale: scale}
+	b := &bench{rounds: *rounds, scale: scale, spin: *spin}
 	if err := b.run(self, *bin); err != nil {
 		fail(err)
 	}
@@ -56,6 +67,7 @@ func fail(err error) {
 // bench holds the run's settings and its results.
 type bench struct {
 	rounds, scale int
+	spin          time.Duration // the fixtures' and sigrpc's --spin
 	rows          []row
 	floor         map[string]float64 // the echo fixture's value per framing and kind
 }
@@ -73,14 +85,17 @@ func (b *bench) run(self, bin string) error {
 		return err
 	}
 	defer func() { child.Process.Kill(); child.Wait() }()
+	spin := "--spin=" + b.spin.String()
 	targets := []target{
-		{name: "pipe echo ndjson (floor)", argv: []string{self, "-fixture", "echo"}, framing: "ndjson", floor: true},
-		{name: "pipe echo lsp (floor)", argv: []string{self, "-fixture", "echo"}, framing: "lsp", floor: true},
-		{name: "echo + 100 ns of work", argv: []string{self, "-fixture", "echo", "-work", "100ns"}, framing: "ndjson", latencyOnly: true},
-		{name: "echo + 300 ns of work", argv: []string{self, "-fixture", "echo", "-work", "300ns"}, framing: "ndjson", latencyOnly: true},
-		{name: "hand-rolled loop", argv: []string{self, "-fixture", "loop"}, framing: "ndjson"},
-		{name: "sigrpc ndjson", argv: []string{bin, "--framing", "ndjson"}, framing: "ndjson"},
-		{name: "sigrpc lsp", argv: []string{bin, "--framing", "lsp"}, framing: "lsp"},
+		{name: "pipe echo ndjson (floor)", argv: []string{self, "-fixture", "echo", spin}, framing: "ndjson", floor: true},
+		{name: "pipe echo lsp (floor)", argv: []string{self, "-fixture", "echo", spin}, framing: "lsp", floor: true},
+		{name: "echo + 100 ns of work", argv: []string{self, "-fixture", "echo", "-work", "100ns", spin}, framing: "ndjson", latencyOnly: true},
+		{name: "echo + 300 ns of work", argv: []string{self, "-fixture", "echo", "-work", "300ns", spin}, framing: "ndjson", latencyOnly: true},
+		{name: "echo, --spin=0", argv: []string{self, "-fixture", "echo", "--spin=0"}, framing: "ndjson", latencyOnly: true},
+		{name: "hand-rolled loop", argv: []string{self, "-fixture", "loop", spin}, framing: "ndjson"},
+		{name: "sigrpc ndjson", argv: []string{bin, "--framing", "ndjson", spin}, framing: "ndjson"},
+		{name: "sigrpc lsp", argv: []string{bin, "--framing", "lsp", spin}, framing: "lsp"},
+		{name: "sigrpc ndjson, --spin=0", argv: []string{bin, "--framing", "ndjson", "--spin=0"}, framing: "ndjson", latencyOnly: true},
 	}
 	signum := []byte(`{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}`)
 	kill := []byte(fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"kill","params":[%d,"NONE"]}`, child.Process.Pid))
@@ -108,41 +123,41 @@ func (b *bench) measure(t target, signum, kill []byte) error {
 	return b.memoryRows(t, signum)
 }
 
-// latency measures round trips with one request in flight, reading with
-// blocking reads and then through the netpoller.
+// latency measures round trips with one request in flight, reading in
+// each of the driver's modes.
 func (b *bench) latency(t target, signum, kill []byte) error {
 	n := 20000 / b.scale
-	var p50, p99, p50k, p50n, p50kn []float64
+	var lat [3]struct{ p50, p99, p50k []float64 }
 	for range b.rounds {
-		for _, blocking := range []bool{blockingReads, netpollReads} {
-			p, err := start(t, blocking)
+		for _, mode := range []readMode{blockingReads, watchedReads, netpollReads} {
+			p, err := start(t, mode, b.spin)
 			if err != nil {
 				return err
 			}
-			lat, err := roundTrips(p, signum, n)
+			rt, err := roundTrips(p, signum, n)
 			if err != nil {
 				return err
 			}
-			latKill, err := roundTrips(p, kill, n)
+			rtKill, err := roundTrips(p, kill, n)
 			if err != nil {
 				return err
 			}
 			p.stop()
-			if blocking {
-				p50 = append(p50, us(percentile(lat, 0.5)))
-				p99 = append(p99, us(percentile(lat, 0.99)))
-				p50k = append(p50k, us(percentile(latKill, 0.5)))
-			} else {
-				p50n = append(p50n, us(percentile(lat, 0.5)))
-				p50kn = append(p50kn, us(percentile(latKill, 0.5)))
-			}
+			l := &lat[mode]
+			l.p50 = append(l.p50, us(percentile(rt, 0.5)))
+			l.p99 = append(l.p99, us(percentile(rt, 0.99)))
+			l.p50k = append(l.p50k, us(percentile(rtKill, 0.5)))
 		}
 	}
-	b.add(t, "signum 1-in-flight p50", "µs", p50, true)
-	b.add(t, "signum 1-in-flight p99", "µs", p99, true)
-	b.add(t, "kill NONE 1-in-flight p50", "µs", p50k, true)
-	b.add(t, "signum p50, netpoll", "µs", p50n, true)
-	b.add(t, "kill NONE p50, netpoll", "µs", p50kn, true)
+	blocking, watched, netpoll := lat[blockingReads], lat[watchedReads], lat[netpollReads]
+	b.add(t, "signum 1-in-flight p50", "µs", blocking.p50, true)
+	b.add(t, "signum 1-in-flight p99", "µs", blocking.p99, true)
+	b.add(t, "kill NONE 1-in-flight p50", "µs", blocking.p50k, true)
+	b.add(t, "signum p50, watched", "µs", watched.p50, true)
+	b.add(t, "signum p99, watched", "µs", watched.p99, true)
+	b.add(t, "kill NONE p50, watched", "µs", watched.p50k, true)
+	b.add(t, "signum p50, netpoll", "µs", netpoll.p50, true)
+	b.add(t, "kill NONE p50, netpoll", "µs", netpoll.p50k, true)
 	return nil
 }
 
@@ -151,7 +166,7 @@ func (b *bench) throughput(t target, signum []byte) error {
 	rates := map[int][]float64{}
 	var batch, spawn []float64
 	for range b.rounds {
-		p, err := start(t, netpollReads)
+		p, err := start(t, netpollReads, 0)
 		if err != nil {
 			return err
 		}
@@ -188,7 +203,7 @@ func (b *bench) throughput(t target, signum []byte) error {
 
 // memoryRows measures RSS idle and after a million requests.
 func (b *bench) memoryRows(t target, signum []byte) error {
-	p, err := start(t, netpollReads)
+	p, err := start(t, netpollReads, 0)
 	if err != nil {
 		return err
 	}
@@ -238,7 +253,8 @@ func (b *bench) add(t target, kind, unit string, xs []float64, lower bool) {
 }
 
 func (b *bench) print() {
-	fmt.Printf("sigrpc-bench: %d rounds, medians (min–max); ratio = value / the pipe floor's in the same framing\n\n", b.rounds)
+	fmt.Printf("sigrpc-bench: %d rounds, medians (min–max); ratio = value / the pipe floor's in the same framing\n", b.rounds)
+	fmt.Printf("every target watches its input for --spin=%v before sleeping, unless its row says otherwise\n\n", b.spin)
 	fmt.Printf("| %-26s | %-24s | %14s | %-23s | %7s |\n", "measurement", "target", "median", "spread", "ratio")
 	fmt.Printf("| %s | %s | %s | %s | %s |\n", dash(26), dash(24), dash(14), dash(23), dash(7))
 	for _, kind := range kindsInOrder(b.rows) {
