@@ -183,6 +183,17 @@ describe('kill', { timeout: 10_000 }, () => {
     }
   });
 
+  test('--spin in args: a helper that sleeps at once answers the same', async () => {
+    const child = await startChild();
+    const sleeper = await Client.start({ args: ['--spin=0'] });
+    try {
+      for (let i = 0; i < 100; i++) assert.equal(await sleeper.signum('TERM'), 15);
+      assert.equal(await sleeper.kill(child.pid, 'NONE'), true);
+    } finally {
+      await sleeper.close();
+    }
+  });
+
   test('start_time: sent only to that incarnation of the pid', async () => {
     const child = await startChild();
     await rejects(c.kill(child.pid, 'TERM', { startTime: '1' }), SystemError, {
