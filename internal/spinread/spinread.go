@@ -7,14 +7,22 @@
 // gone idle that wake-up costs tens of microseconds, many times the cost of
 // the exchange itself. A Reader first polls the file without sleeping for
 // up to a window, so a request that follows its answer within the window
-// is read at once, and sleeps as before when none does. The window bounds
-// the CPU spent: at most one window per read that found nothing waiting.
+// is read at once, and sleeps as before when none does.
+//
+// Watching pays only while the peer keeps up, so a Reader backs off when
+// it does not: after a watch that saw nothing, it sleeps at once on the
+// next wait; after two in a row, on the next three; and so on, doubling up
+// to 63, until input is waiting or arrives while it watches. With one
+// usable CPU it never watches, since the peer could not run meanwhile. The
+// CPU spent is thus at most one window per wait, and far less when the
+// peer is slow or idle.
 package spinread
 
 import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"time"
 )
 
@@ -34,14 +42,19 @@ type Reader struct {
 	f      *os.File
 	fd     int
 	window time.Duration
+	misses int // watches in a row that saw nothing, up to maxMisses
+	skip   int // waits left to sleep through at once, without watching
 }
+
+// maxMisses caps the back-off at 2^maxMisses - 1 = 63 waits slept through.
+const maxMisses = 6
 
 // New returns a reader of f that watches f for up to window before a read
 // would sleep. It changes nothing about f: f stays in blocking or
-// non-blocking mode as it was. With a window of zero or less, or on a
-// system without poll(2), New returns f itself.
+// non-blocking mode as it was. With a window of zero or less, with one
+// usable CPU, or on a system without poll(2), New returns f itself.
 func New(f *os.File, window time.Duration) (io.Reader, error) {
-	if window <= 0 || !supported {
+	if window <= 0 || runtime.NumCPU() < 2 || !supported {
 		return f, nil
 	}
 	rc, err := f.SyscallConn()
@@ -64,17 +77,23 @@ func (r *Reader) Read(p []byte) (int, error) {
 }
 
 // watch returns once the file has input or has hung up, or the window has
-// passed, whichever is first.
+// passed, whichever is first; or at once while backing off.
 func (r *Reader) watch() {
-	var start time.Time
-	for {
-		if ready(r.fd) {
-			return
-		}
-		if start.IsZero() {
-			start = time.Now()
-		} else if time.Since(start) >= r.window {
+	if ready(r.fd) {
+		r.misses, r.skip = 0, 0 // the peer keeps up
+		return
+	}
+	if r.skip > 0 {
+		r.skip--
+		return
+	}
+	start := time.Now()
+	for !ready(r.fd) {
+		if time.Since(start) >= r.window {
+			r.misses = min(r.misses+1, maxMisses)
+			r.skip = 1<<r.misses - 1
 			return
 		}
 	}
+	r.misses = 0
 }

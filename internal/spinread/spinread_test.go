@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -129,5 +130,34 @@ func BenchmarkReadWaiting(b *testing.B) {
 				sr.Read(buf)
 			}
 		})
+	}
+}
+
+// A watch that sees nothing makes the reader sleep through the next waits
+// without watching, twice as many after each further miss, up to 63; input
+// that is waiting ends the back-off.
+func TestBacksOffWhileThePeerIsSlow(t *testing.T) {
+	r, w := pipe(t)
+	sr := &Reader{f: r, fd: int(r.Fd()), window: time.Microsecond}
+	var skipped []int
+	for range 8 {
+		sr.watch() // sees nothing: the window passes
+		skipped = append(skipped, sr.skip)
+		for sr.skip > 0 {
+			sr.watch() // returns at once, without watching
+		}
+	}
+	want := []int{1, 3, 7, 15, 31, 63, 63, 63}
+	if !slices.Equal(skipped, want) {
+		t.Fatalf("waits slept through after each miss = %v, want %v", skipped, want)
+	}
+	sr.watch()
+	if sr.skip != 63 {
+		t.Fatalf("skip = %d after another miss, want 63", sr.skip)
+	}
+	w.Write([]byte("x"))
+	sr.watch()
+	if sr.misses != 0 || sr.skip != 0 {
+		t.Fatalf("misses, skip = %d, %d with input waiting; want 0, 0", sr.misses, sr.skip)
 	}
 }

@@ -24,6 +24,16 @@ T = TypeVar("T")
 #: How long close() waits for the helper to exit before killing it.
 CLOSE_GRACE_SECONDS = 2.0
 
+#: Caps the back-off of watching at 2**MAX_MISSES - 1 = 63 waits slept through.
+MAX_MISSES = 6
+
+
+def _usable_cpus() -> int:
+    """How many CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
 
 class _Slot:
     """Where one call's answer lands, and how its caller is woken.
@@ -81,7 +91,9 @@ class _Connection:
         )
         assert self.proc.stdout is not None
         self.fd = self.proc.stdout.fileno()
-        self.spin = spin
+        self.spin = spin if _usable_cpus() > 1 else 0.0  # one CPU: the helper could not run
+        self.misses = 0  # watches in a row that saw nothing, up to MAX_MISSES
+        self.skip = 0  # waits left to sleep through without watching
         self.poll = select.poll()
         self.poll.register(self.fd, select.POLLIN)
         self.lock = threading.Lock()  # guards pending, dead, reading and every _Slot
@@ -188,17 +200,27 @@ class _Connection:
         """Whether the helper's output is readable within the spin window.
 
         Watches with poll(2) without sleeping: an answer that comes within
-        the window is read at once, sparing this thread a wake-up.
+        the window is read at once, sparing this thread a wake-up. A watch
+        that sees nothing makes the next waits sleep at once, twice as many
+        after each further miss (1, 3, 7, ... 63), until an answer is
+        waiting or comes while watching.
         """
         poll = self.poll.poll
         if poll(0):
+            self.misses = self.skip = 0
             return True
         if self.spin <= 0:
+            return False
+        if self.skip:
+            self.skip -= 1
             return False
         end = time.perf_counter() + self.spin
         while not poll(0):
             if time.perf_counter() >= end:
+                self.misses = min(self.misses + 1, MAX_MISSES)
+                self.skip = (1 << self.misses) - 1
                 return False
+        self.misses = 0
         return True
 
     def _deliver(self, resp: dict[str, Any]) -> None:
