@@ -51,3 +51,6 @@ def test_decode_responses_decodes_lines_together_or_one_by_one() -> None:
     # Lines that only make sense joined are not taken together.
     assert decode_responses([b'{"id":1', b'"x":2}']) == []
     assert decode_responses([b'{"id":1},{"id":2}']) == []
+    # Nor lines that close the joint array early: one is not JSON alone.
+    assert decode_responses([b'{"id":1}]', b'[{"id":2}']) == []
+    assert decode_responses([b'{"id":1}', b'{"id":2}] ']) == [{"id": 1}]
