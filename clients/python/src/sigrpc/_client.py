@@ -205,12 +205,12 @@ class _Connection:
         after each further miss (1, 3, 7, ... 63), until an answer is
         waiting or comes while watching.
         """
+        if self.spin <= 0:
+            return False
         poll = self.poll.poll
         if poll(0):
             self.misses = self.skip = 0
             return True
-        if self.spin <= 0:
-            return False
         if self.skip:
             self.skip -= 1
             return False

@@ -29,14 +29,9 @@ def helper_argv(
         FileNotFoundError: as find_helper.
         ValueError: spin is not between 0 and MAX_SPIN seconds.
     """
-    check_spin(spin)
-    return [find_helper(command), "--framing", "ndjson", f"--spin={round(spin * 1e9)}ns", *args]
-
-
-def check_spin(spin: float) -> None:
-    """Raise ValueError unless 0 <= spin <= MAX_SPIN."""
-    if not 0 <= spin <= MAX_SPIN:
+    if not 0 <= spin <= MAX_SPIN:  # also refuses NaN
         raise ValueError(f"spin must be between 0 and {MAX_SPIN} seconds, not {spin!r}")
+    return [find_helper(command), "--framing", "ndjson", f"--spin={round(spin * 1e9)}ns", *args]
 
 
 def find_helper(command: str | os.PathLike[str] | None) -> str:
