@@ -3,7 +3,9 @@
 // per call. With $SIGRPC_ECHO set to a pipe echo (`sigrpc-bench -fixture
 // echo`), it also measures the pipe floor from Node: bare writes and 'data'
 // events on the echo's pipes, one request in flight and 256 in flight, and
-// shows each sigrpc row's time per call as a multiple of its floor's. A
+// shows each sigrpc row's time per call as a multiple of its floor's. The
+// spawn row times Client.start() and the first answer (µs/call is then µs
+// per spawn). A
 // benchmark, not a test: `npm run bench`. The helper is $SIGRPC_BIN, else
 // ../../bin/sigrpc (from clients/node), else sigrpc on PATH.
 
@@ -80,6 +82,16 @@ async function echoFloor(echo, n, depth) {
   return (rounds * depth) / (elapsed / 1000);
 }
 
+/** Spawns per second: start a helper, wait for its first answer, stop it (the stop untimed). */
+async function spawnToFirst() {
+  const start = performance.now();
+  const c = await Client.start();
+  await c.signum('TERM');
+  const elapsed = performance.now() - start;
+  await c.close();
+  return 1000 / elapsed;
+}
+
 function processKill(/** @type {number} */ n) {
   const pid = process.pid;
   for (let i = 0; i < n; i++) process.kill(pid, 0);
@@ -119,6 +131,7 @@ async function main() {
   await best('sigrpc 1024 in flight', 'many', n, () => pipelined(c, n, 1024));
   await best('sigrpc 100k at once', 'many', 100_000, () => allAtOnce(c, 100_000));
   await c.close();
+  await bestRate('spawn helper, first answer', '', spawnToFirst);
   await best('process.kill(pid, 0) in-process', '', 1_000_000, () => processKill(1_000_000));
   await best("spawnSync('/bin/kill', ['-0', pid])", '', 200, () => spawnKill(200));
   const inProcess = rows[rows.length - 2][1];

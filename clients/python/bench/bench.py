@@ -7,7 +7,8 @@ measures the pipe floor from Python: a bare loop of os.write and os.read on
 the echo's pipes, one request in flight and 256 in flight, and shows each
 sigrpc row's ratio to the floor of its kind. The floor watches the pipe for
 the client's default spin before sleeping, as the client and the helper do;
-rows marked spin=0 show both sides sleeping at once. Run it with `make
+rows marked spin=0 show both sides sleeping at once. The spawn row times
+Client() and its first answer (µs/call is then µs per spawn). Run it with `make
 bench-python`; it is a benchmark, not a test.
 """
 
@@ -105,6 +106,16 @@ def echo_floor(echo: str, n: int, depth: int, spin: float = DEFAULT_SPIN) -> flo
     return n // depth * depth / elapsed
 
 
+def spawn_to_first() -> float:
+    """Spawns per second: start a Client and wait for its first answer (close untimed)."""
+    start = time.perf_counter()
+    c = Client()
+    c.signum("TERM")
+    elapsed = time.perf_counter() - start
+    c.close()
+    return 1 / elapsed
+
+
 def os_kill(n: int) -> None:
     pid = os.getpid()
     for _ in range(n):
@@ -140,8 +151,11 @@ def main() -> None:
                      best(lambda: rate(n, lambda: threaded(c, n, 16))), "many"))
     rows.append(("sigrpc asyncio, 256 tasks in flight",
                  best(lambda: asyncio.run(workers(n, 256))), "many"))
+    rows.append(("sigrpc asyncio, 1024 tasks in flight",
+                 best(lambda: asyncio.run(workers(n, 1024))), "many"))
     rows.append(("sigrpc asyncio.gather, a task per call",
                  best(lambda: asyncio.run(gathered(n))), "many"))
+    rows.append(("spawn helper, first answer", best(spawn_to_first, 5), ""))
     rows.append(("os.kill(pid, 0) in-process", rate(n, lambda: os_kill(n)), ""))
     rows.append(("spawn /bin/kill per call", rate(200, lambda: spawn_kill(200)), ""))
     spawn_rate = rows[-1][1]
