@@ -12,10 +12,10 @@
 // Watching pays only while the peer keeps up, so a Reader backs off when
 // it does not: after a watch that saw nothing, it sleeps at once on the
 // next wait; after two in a row, on the next three; and so on, doubling up
-// to 63, until input is waiting or arrives while it watches. With one
-// usable CPU it never watches, since the peer could not run meanwhile. The
-// CPU spent is thus at most one window per wait, and far less when the
-// peer is slow or idle.
+// to 63, until input is waiting or arrives while it watches. With fewer
+// than two CPUs to run on it never watches, since the peer could not run
+// meanwhile. The CPU spent is thus at most one window per wait, and far
+// less when the peer is slow or idle.
 package spinread
 
 import (
@@ -51,10 +51,12 @@ const maxMisses = 6
 
 // New returns a reader of f that watches f for up to window before a read
 // would sleep. It changes nothing about f: f stays in blocking or
-// non-blocking mode as it was. With a window of zero or less, with one
-// usable CPU, or on a system without poll(2), New returns f itself.
+// non-blocking mode as it was. With a window of zero or less, with fewer
+// than two CPUs to run on (GOMAXPROCS, which follows the affinity mask and
+// a cgroup's CPU limit), or on a system without poll(2), New returns f
+// itself.
 func New(f *os.File, window time.Duration) (io.Reader, error) {
-	if window <= 0 || runtime.NumCPU() < 2 || !supported {
+	if window <= 0 || runtime.GOMAXPROCS(0) < 2 || !supported {
 		return f, nil
 	}
 	rc, err := f.SyscallConn()
