@@ -202,6 +202,31 @@ def test_many_threads_get_their_own_answers(client: Client) -> None:
     assert not errors
 
 
+def test_tiny_timeouts_among_threads_strand_no_one(client: Client) -> None:
+    """Calls that time out at once, mixed with calls that wait, from many threads."""
+    errors: list[str] = []
+
+    def work(seed: int) -> None:
+        for i in range(500):
+            n = seed * 1000 + i
+            try:
+                if i % 5 == 0:
+                    client.signum(n, timeout=1e-6 * (seed + 1))
+                elif (got := client.signum(n)) != n:
+                    errors.append(f"asked {n}, got {got}")
+            except TimeoutError:
+                pass
+
+    pool = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(60)
+    assert not any(t.is_alive() for t in pool), "a caller was stranded"
+    assert not errors
+    assert client.signum("TERM") == 15
+
+
 def test_helper_killed_mid_flight_fails_every_pending_call(child: subprocess.Popen[bytes]) -> None:
     c = Client()
     outcomes: list[BaseException] = []

@@ -38,8 +38,10 @@ def _usable_cpus() -> int:
 class _Slot:
     """Where one call's answer lands, and how its caller is woken.
 
-    Guarded by the connection's lock. The caller sleeps on ``signal``, a lock
-    it holds, and wake releases it, so waking one caller disturbs no other.
+    Guarded by the connection's lock. A caller that must sleep first arms
+    ``signal``, a lock it holds, and sleeps on it; wake releases it, so
+    waking one caller disturbs no other. A caller that reads its own answer
+    never sleeps, and never needs a signal.
     """
 
     __slots__ = ("done", "error", "result", "signal", "woken")
@@ -48,9 +50,15 @@ class _Slot:
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
-        self.signal = threading.Lock()
-        self.signal.acquire()
+        self.signal: threading.Lock | None = None
         self.woken = False
+
+    def arm(self) -> threading.Lock:
+        """The signal to sleep on, made on first use (held, not woken)."""
+        if self.signal is None:
+            self.signal = threading.Lock()
+            self.signal.acquire()
+        return self.signal
 
     def set(self, result: Any, error: BaseException | None) -> None:
         """Record the answer and wake the caller."""
@@ -61,7 +69,8 @@ class _Slot:
         """Wake the caller if it sleeps, or make its next sleep return at once."""
         if not self.woken:
             self.woken = True
-            self.signal.release()
+            if self.signal is not None:
+                self.signal.release()
 
     def rearm(self) -> None:
         """Undo a wake-up, so that the caller can sleep again.
@@ -70,7 +79,8 @@ class _Slot:
         it ends held, without blocking.
         """
         if self.woken:
-            self.signal.acquire(blocking=False)
+            if self.signal is not None:
+                self.signal.acquire(blocking=False)
             self.woken = False
 
 
@@ -89,8 +99,9 @@ class _Connection:
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        assert self.proc.stdout is not None
+        assert self.proc.stdout is not None and self.proc.stdin is not None
         self.fd = self.proc.stdout.fileno()
+        self.stdin_fd = self.proc.stdin.fileno()  # -1 once closed; guarded by write_lock
         self.spin = spin if _usable_cpus() > 1 else 0.0  # one CPU: the helper could not run
         self.misses = 0  # watches in a row that saw nothing, up to MAX_MISSES
         self.skip = 0  # waits left to sleep through without watching
@@ -123,12 +134,15 @@ class _Connection:
                     break
                 lead = not self.reading
                 self.reading = True
-            if lead:
+                signal = None if lead else slot.arm()
+            if signal is None:
                 self._lead(slot, deadline)
+                if slot.done:  # the usual end: it read its own answer
+                    break
             elif deadline is None:
-                slot.signal.acquire()
+                signal.acquire()
             else:
-                slot.signal.acquire(timeout=max(0.0, deadline - time.monotonic()))
+                signal.acquire(timeout=max(0.0, deadline - time.monotonic()))
             if deadline is not None and time.monotonic() >= deadline:
                 with self.lock:
                     slot.rearm()
@@ -148,16 +162,17 @@ class _Connection:
                 raise self.dead
             request_id = next(self.ids)
             self.pending[request_id] = fut
-        data = memoryview(encode_request(request_id, method, params))
+        data = encode_request(request_id, method, params)
         try:
             with self.write_lock:
-                stdin = self.proc.stdin
-                assert stdin is not None
-                fd = stdin.fileno()  # unbuffered: one write(2), no flush
-                while data:
-                    data = data[os.write(fd, data):]
-        except (ValueError, OSError):
-            pass  # closed or broken: the reader finds the helper gone and fails the call
+                if self.stdin_fd >= 0:  # unbuffered: one write(2), no flush
+                    written = os.write(self.stdin_fd, data)
+                    if written < len(data):
+                        rest = memoryview(data)[written:]
+                        while rest:
+                            rest = rest[os.write(self.stdin_fd, rest):]
+        except OSError:
+            pass  # broken: the reader finds the helper gone and fails the call
         return request_id, fut
 
     def _lead(self, slot: _Slot, deadline: float | None) -> None:
@@ -260,6 +275,7 @@ class _Connection:
             if self.dead is None:
                 self.dead = HelperExited("the client is closed")
         with self.write_lock:
+            self.stdin_fd = -1
             _close_quietly(self.proc.stdin)
         try:
             self.proc.wait(CLOSE_GRACE_SECONDS)
