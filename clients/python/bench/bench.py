@@ -67,6 +67,15 @@ async def workers(n: int, tasks: int) -> float:
         return n // tasks * tasks / (time.perf_counter() - start)
 
 
+async def async_one_in_flight(n: int) -> float:
+    """AsyncClient calls awaited one after another."""
+    async with AsyncClient() as c:
+        start = time.perf_counter()
+        for _ in range(n):
+            await c.signum("TERM")
+        return n / (time.perf_counter() - start)
+
+
 async def gathered(n: int) -> float:
     """asyncio.gather of n calls, all in flight at once: a task per call."""
     async with AsyncClient() as c:
@@ -149,6 +158,8 @@ def main() -> None:
                      best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
         rows.append(("sigrpc 16 threads",
                      best(lambda: rate(n, lambda: threaded(c, n, 16))), "many"))
+    rows.append(("sigrpc asyncio one in flight",
+                 best(lambda: asyncio.run(async_one_in_flight(20_000))), "one"))
     rows.append(("sigrpc asyncio, 256 tasks in flight",
                  best(lambda: asyncio.run(workers(n, 256))), "many"))
     rows.append(("sigrpc asyncio, 1024 tasks in flight",

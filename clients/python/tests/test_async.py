@@ -11,16 +11,17 @@ import time
 import pytest
 from conftest import ABSENT_PID
 
-from sigrpc import AsyncClient, HelperExited, PolicyError
+from sigrpc import DEFAULT_SPIN, AsyncClient, HelperExited, PolicyError
 
 
 def run(coro: object) -> None:
     asyncio.run(asyncio.wait_for(coro, 60))  # type: ignore[arg-type]
 
 
-def test_methods_and_errors(child: subprocess.Popen[bytes]) -> None:
+@pytest.mark.parametrize("spin", [DEFAULT_SPIN, 0.0], ids=["spin", "no-spin"])
+def test_methods_and_errors(child: subprocess.Popen[bytes], spin: float) -> None:
     async def main() -> None:
-        async with AsyncClient() as c:
+        async with AsyncClient(spin=spin) as c:
             assert await c.signum("SIGINT") == 2
             assert await c.signame(137, exit_status=True) == "KILL"
             assert (await c.signals())["TERM"] == 15
@@ -91,5 +92,49 @@ def test_close_answers_calls_already_made() -> None:
         await asyncio.sleep(0)  # the calls are made and queued, not yet written
         await c.close()
         assert await asyncio.gather(*calls) == list(range(100))
+
+    run(main())
+
+
+def test_calls_alone_in_flight_still_let_other_tasks_run() -> None:
+    """A call answered in place yields to the loop once, like any other await."""
+
+    async def main() -> None:
+        ticks = 0
+        stop = False
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not stop:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        async with AsyncClient() as c:
+            task = asyncio.create_task(ticker())
+            await asyncio.sleep(0)
+            before = ticks
+            for i in range(1000):
+                assert await c.signum(i) == i
+            stop = True
+            await task
+            assert ticks - before >= 1000  # at least one turn per call
+
+    run(main())
+
+
+def test_answers_read_in_place_and_by_the_loop_agree(child: subprocess.Popen[bytes]) -> None:
+    """Calls alone in flight (read in place) mixed with calls behind a slow one."""
+
+    async def main() -> None:
+        async with AsyncClient() as c:
+            for i in range(200):
+                assert await c.signum(i) == i  # alone: read in place
+            slow = asyncio.create_task(c.wait(child.pid, 0.2))
+            await asyncio.sleep(0)
+            for i in range(200):
+                assert await c.signum(i) == i  # behind the wait: read by the loop
+            assert await slow is False
+            for i in range(200):
+                assert await c.signum(i) == i
 
     run(main())

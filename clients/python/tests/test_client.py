@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -17,9 +16,9 @@ import pytest
 from conftest import ABSENT_PID, HELPER
 
 import sigrpc
-import sigrpc._client
+import sigrpc._watch
 from sigrpc import Client, HelperExited, PolicyError, RPCError
-from sigrpc._client import _Connection
+from sigrpc._watch import Watcher
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 
@@ -39,32 +38,30 @@ def test_spin_out_of_range_is_refused(spin: float) -> None:
         sigrpc.AsyncClient(spin=spin)
 
 
-def test_watching_backs_off_while_the_helper_is_slow() -> None:
+def test_watching_backs_off_while_the_helper_is_slow(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sigrpc._watch, "usable_cpus", lambda: 2)
     r, w = os.pipe()
     try:
-        conn = _Connection.__new__(_Connection)  # only the watching state
-        conn.spin, conn.misses, conn.skip = 1e-6, 0, 0
-        conn.poll = select.poll()
-        conn.poll.register(r, select.POLLIN)
+        watcher = Watcher(r, 1e-6)
         skipped = []
         for _ in range(8):
-            assert conn._watch() is False  # sees nothing: the window passes
-            skipped.append(conn.skip)
-            while conn.skip:
-                assert conn._watch() is False  # at once, without watching
+            assert watcher.watch() is False  # sees nothing: the window passes
+            skipped.append(watcher.skip)
+            while watcher.skip:
+                assert watcher.watch() is False  # at once, without watching
         assert skipped == [1, 3, 7, 15, 31, 63, 63, 63]
         os.write(w, b"x")
-        assert conn._watch() is True
-        assert conn.misses == conn.skip == 0
+        assert watcher.watch() is True
+        assert watcher.misses == watcher.skip == 0
     finally:
         os.close(r)
         os.close(w)
 
 
 def test_one_usable_cpu_means_no_watching(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sigrpc._client, "_usable_cpus", lambda: 1)
+    monkeypatch.setattr(sigrpc._watch, "usable_cpus", lambda: 1)
     with Client(spin=1e-3) as c:
-        assert c._conn.spin == 0
+        assert c._conn.watcher.spin == 0
         assert c.signum("TERM") == 15
 
 

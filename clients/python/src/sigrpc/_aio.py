@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import os
 from types import TracebackType
@@ -14,14 +13,70 @@ from ._calls import ProcessInfo, SignalLike, Termination
 from ._client import CLOSE_GRACE_SECONDS
 from ._errors import HelperExited, error_from_response
 from ._spawn import DEFAULT_SPIN, StderrTail, helper_argv
+from ._watch import Watcher
 from ._wire import decode_responses, encode_request
 
 T = TypeVar("T")
 
-#: The longest response line the reader accepts.
-LINE_LIMIT = 16 << 20
 #: Queued requests that trigger an immediate write and a wait for the pipe.
 OUTBOX_LIMIT = 1024
+
+#: Methods that answer at once, so that waiting for them in place pays.
+QUICK_METHODS = frozenset({"signum", "kill", "signals", "signame", "inspect"})
+
+
+class _HelperProtocol(asyncio.SubprocessProtocol):
+    """The helper's pipes as asyncio delivers them: answers are decoded and
+    handed to their futures as they arrive, with no task in between."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+        self.rest = b""  # a partial answer line
+        self.paused = False  # the pipe to the helper is full
+        self.resumed: list[asyncio.Future[None]] = []
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        """Deliver the answers in data (stdout), or keep it (stderr)."""
+        if fd == 1:
+            self.answers(data)
+        else:
+            self.client._stderr.add(data)
+
+    def answers(self, data: bytes) -> None:
+        """Decode the complete lines of data and deliver them."""
+        lines = (self.rest + data).split(b"\n")
+        self.rest = lines.pop()
+        if lines:
+            for resp in decode_responses(lines):
+                self.client._deliver(resp)
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        self._wake_writers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The helper has exited and its pipes are drained: fail what is left."""
+        self.client._on_exit()
+        self._wake_writers()
+        if not self.finished.done():
+            self.finished.set_result(None)
+
+    def _wake_writers(self) -> None:
+        waiters, self.resumed = self.resumed, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def drain(self) -> None:
+        """Wait while the pipe to the helper is full (or until it is gone)."""
+        while self.paused and not self.finished.done():
+            waiter = asyncio.get_running_loop().create_future()
+            self.resumed.append(waiter)
+            await waiter
 
 
 class AsyncClient:
@@ -33,9 +88,13 @@ class AsyncClient:
     methods concurrently (``asyncio.gather`` of thousands is fine). The methods
     and their errors are those of Client.
 
-    ``spin`` is how long, in seconds, the helper watches its input for the
-    next request before sleeping (0 to 1 ms; 0 sleeps at once). The event
-    loop itself always sleeps: asyncio has no way to watch without it.
+    ``spin`` is how long, in seconds, each side watches the pipe for the
+    other's next message before sleeping on it (0 to 1 ms; 0 sleeps at
+    once). The helper watches its input. The client watches for an answer
+    only after writing a call that is alone in flight and answers at once
+    (not ``wait`` or ``terminate``): it then holds the event loop for that
+    long at most, usually a few microseconds, and spares the loop its sleep
+    and wake-up. Like Client, it backs off while watching sees nothing.
     """
 
     def __init__(
@@ -46,13 +105,18 @@ class AsyncClient:
         spin: float = DEFAULT_SPIN,
     ) -> None:
         self._argv = helper_argv(command, args, spin)
-        self._proc: asyncio.subprocess.Process | None = None
+        self._spin = spin
+        self._transport: asyncio.SubprocessTransport | None = None
+        self._protocol: _HelperProtocol | None = None
+        self._stdin: asyncio.WriteTransport | None = None
+        self._stdout_fd = -1
+        self._watcher: Watcher | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._ids = itertools.count(1)
         self._dead: HelperExited | None = None
         self._stderr = StderrTail()
-        self._tasks: list[asyncio.Task[None]] = []
         self._outbox: list[bytes] = []
+        self._outbox_quick = False  # the first queued request answers at once
 
     @classmethod
     async def start(
@@ -68,26 +132,29 @@ class AsyncClient:
         return client
 
     async def _spawn(self) -> None:
-        if self._proc is not None:
+        if self._transport is not None:
             return
-        self._proc = await asyncio.create_subprocess_exec(
+        loop = asyncio.get_running_loop()
+        self._transport, self._protocol = await loop.subprocess_exec(
+            lambda: _HelperProtocol(self),
             *self._argv,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            limit=LINE_LIMIT,
         )
-        self._tasks = [
-            asyncio.create_task(self._read_stdout()),
-            asyncio.create_task(self._read_stderr()),
-        ]
+        stdin = self._transport.get_pipe_transport(0)
+        stdout = self._transport.get_pipe_transport(1)
+        assert isinstance(stdin, asyncio.WriteTransport) and stdout is not None
+        self._stdin = stdin
+        self._stdout_fd = stdout.get_extra_info("pipe").fileno()
+        self._watcher = Watcher(self._stdout_fd, self._spin)
 
     @property
     def pid(self) -> int:
         """The helper's process id."""
-        if self._proc is None:
+        if self._transport is None:
             raise RuntimeError("the client is not started")
-        return self._proc.pid
+        return self._transport.get_pid()
 
     async def __aenter__(self) -> AsyncClient:
         await self._spawn()
@@ -108,40 +175,28 @@ class AsyncClient:
         """
         if self._dead is None:
             self._dead = HelperExited("the client is closed")
-        proc = self._proc
-        if proc is None:
+        transport, protocol = self._transport, self._protocol
+        if transport is None or protocol is None:
             return
         self._flush()  # calls already made still go out and are answered
-        if proc.stdin is not None and not proc.stdin.is_closing():
-            proc.stdin.close()
+        if self._stdin is not None and not self._stdin.is_closing():
+            self._stdin.close()
         try:
-            await asyncio.wait_for(proc.wait(), CLOSE_GRACE_SECONDS)
+            await asyncio.wait_for(asyncio.shield(protocol.finished), CLOSE_GRACE_SECONDS)
         except TimeoutError:
-            proc.kill()
-            await proc.wait()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            transport.kill()
+            await protocol.finished
+        transport.close()
         self._fail_all()
 
-    async def _read_stdout(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        stdout = self._proc.stdout
-        rest = b""
-        while chunk := await stdout.read(1 << 16):
-            lines = (rest + chunk).split(b"\n")
-            rest = lines.pop()
-            if lines:
-                for resp in decode_responses(lines):
-                    self._deliver(resp)
+    def _on_exit(self) -> None:
+        """The helper is gone: every pending and later call fails."""
         if self._dead is None:
-            returncode = await self._proc.wait()
-            await asyncio.sleep(0)  # let the stderr reader take the last bytes
-            self._dead = HelperExited("the sigrpc helper exited", returncode, self._stderr.text())
+            assert self._transport is not None
+            self._dead = HelperExited(
+                "the sigrpc helper exited", self._transport.get_returncode(), self._stderr.text()
+            )
         self._fail_all()
-
-    async def _read_stderr(self) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        while chunk := await self._proc.stderr.read(4096):
-            self._stderr.add(chunk)
 
     def _deliver(self, resp: dict[str, Any]) -> None:
         fut = self._pending.pop(resp.get("id"), None)  # type: ignore[arg-type]
@@ -162,7 +217,7 @@ class AsyncClient:
     async def _invoke(self, call: _calls.Call[T], timeout: float | None) -> T:
         if self._dead is not None:
             raise self._dead
-        if self._proc is None:
+        if self._transport is None:
             await self._spawn()
         request_id = next(self._ids)
         loop = asyncio.get_running_loop()
@@ -170,10 +225,12 @@ class AsyncClient:
         self._pending[request_id] = fut
         self._outbox.append(encode_request(request_id, call.method, call.params))
         if len(self._outbox) == 1:
+            self._outbox_quick = call.method in QUICK_METHODS
             loop.call_soon(self._flush)  # one write for every call made this tick
         elif len(self._outbox) >= OUTBOX_LIMIT:
             self._flush()
-            await self._drain()
+            assert self._protocol is not None
+            await self._protocol.drain()
         try:
             result = await asyncio.wait_for(fut, timeout) if timeout is not None else await fut
         except TimeoutError:
@@ -181,20 +238,36 @@ class AsyncClient:
             raise TimeoutError(f"sigrpc {call.method} did not answer within {timeout}s") from None
         return call.convert(result)
 
+    def _await_in_place(self) -> None:
+        """Watch for the answer before the loop sleeps, and deliver it if it comes.
+
+        Reads what the helper wrote and delivers it as the loop would have;
+        its caller's task then runs on the loop's next turn, and the loop
+        never sleeps waiting for the answer.
+        """
+        assert self._watcher is not None and self._protocol is not None
+        if not self._watcher.watch():
+            return
+        try:
+            data = os.read(self._stdout_fd, 1 << 16)
+        except OSError:  # not readable after all: the loop will see to it
+            return
+        if data:  # at the end of output the loop sees the end too, and fails the calls
+            self._protocol.answers(data)
+
     def _flush(self) -> None:
-        """Write every queued request in one go."""
+        """Write every queued request in one go.
+
+        A quick call alone in flight is then awaited in place.
+        """
         if not self._outbox:
             return
+        alone = len(self._outbox) == 1 and len(self._pending) == 1 and self._outbox_quick
         data, self._outbox = b"".join(self._outbox), []
-        assert self._proc is not None and self._proc.stdin is not None
-        if not self._proc.stdin.is_closing():
-            self._proc.stdin.write(data)
-
-    async def _drain(self) -> None:
-        """Wait while the pipe to the helper is full."""
-        assert self._proc is not None and self._proc.stdin is not None
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await self._proc.stdin.drain()  # if the helper is gone, the reader fails the calls
+        if self._stdin is not None and not self._stdin.is_closing():
+            self._stdin.write(data)
+            if alone:
+                self._await_in_place()
 
     async def call(self, method: str, params: dict[str, Any] | list[Any] | None = None, *,
                    timeout: float | None = None) -> Any:

@@ -17,22 +17,13 @@ from . import _calls
 from ._calls import ProcessInfo, SignalLike, Termination
 from ._errors import HelperExited, error_from_response
 from ._spawn import DEFAULT_SPIN, StderrTail, helper_argv
+from ._watch import Watcher
 from ._wire import decode_responses, encode_request
 
 T = TypeVar("T")
 
 #: How long close() waits for the helper to exit before killing it.
 CLOSE_GRACE_SECONDS = 2.0
-
-#: Caps the back-off of watching at 2**MAX_MISSES - 1 = 63 waits slept through.
-MAX_MISSES = 6
-
-
-def _usable_cpus() -> int:
-    """How many CPUs this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 class _Slot:
@@ -102,11 +93,7 @@ class _Connection:
         assert self.proc.stdout is not None and self.proc.stdin is not None
         self.fd = self.proc.stdout.fileno()
         self.stdin_fd = self.proc.stdin.fileno()  # -1 once closed; guarded by write_lock
-        self.spin = spin if _usable_cpus() > 1 else 0.0  # one CPU: the helper could not run
-        self.misses = 0  # watches in a row that saw nothing, up to MAX_MISSES
-        self.skip = 0  # waits left to sleep through without watching
-        self.poll = select.poll()
-        self.poll.register(self.fd, select.POLLIN)
+        self.watcher = Watcher(self.fd, spin)
         self.lock = threading.Lock()  # guards pending, dead, reading and every _Slot
         self.write_lock = threading.Lock()
         self.pending: dict[int, _Slot] = {}
@@ -193,7 +180,7 @@ class _Connection:
     def _read_until(self, fut: _Slot, deadline: float | None) -> None:
         while not fut.done:
             # Without a deadline, read sleeps until there is input.
-            if not self._watch() and deadline is not None:
+            if not self.watcher.watch() and deadline is not None:
                 remaining = max(0.0, deadline - time.monotonic())
                 if not select.select([self.fd], [], [], remaining)[0]:
                     return
@@ -210,33 +197,6 @@ class _Connection:
             with self.lock:
                 for resp in responses:
                     self._deliver(resp)
-
-    def _watch(self) -> bool:
-        """Whether the helper's output is readable within the spin window.
-
-        Watches with poll(2) without sleeping: an answer that comes within
-        the window is read at once, sparing this thread a wake-up. A watch
-        that sees nothing makes the next waits sleep at once, twice as many
-        after each further miss (1, 3, 7, ... 63), until an answer is
-        waiting or comes while watching.
-        """
-        if self.spin <= 0:
-            return False
-        poll = self.poll.poll
-        if poll(0):
-            self.misses = self.skip = 0
-            return True
-        if self.skip:
-            self.skip -= 1
-            return False
-        end = time.perf_counter() + self.spin
-        while not poll(0):
-            if time.perf_counter() >= end:
-                self.misses = min(self.misses + 1, MAX_MISSES)
-                self.skip = (1 << self.misses) - 1
-                return False
-        self.misses = 0
-        return True
 
     def _deliver(self, resp: dict[str, Any]) -> None:
         """Hand one response to its caller and wake it (lock held)."""
