@@ -138,3 +138,4 @@ def test_answers_read_in_place_and_by_the_loop_agree(child: subprocess.Popen[byt
                 assert await c.signum(i) == i
 
     run(main())
+

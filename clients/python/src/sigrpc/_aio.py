@@ -109,7 +109,7 @@ class AsyncClient:
         self._transport: asyncio.SubprocessTransport | None = None
         self._protocol: _HelperProtocol | None = None
         self._stdin: asyncio.WriteTransport | None = None
-        self._stdout_fd = -1
+        self._stdout: Any = None  # the pipe file asyncio reads answers from
         self._watcher: Watcher | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._ids = itertools.count(1)
@@ -146,8 +146,8 @@ class AsyncClient:
         stdout = self._transport.get_pipe_transport(1)
         assert isinstance(stdin, asyncio.WriteTransport) and stdout is not None
         self._stdin = stdin
-        self._stdout_fd = stdout.get_extra_info("pipe").fileno()
-        self._watcher = Watcher(self._stdout_fd, self._spin)
+        self._stdout = stdout.get_extra_info("pipe")
+        self._watcher = Watcher(self._stdout.fileno(), self._spin)
 
     @property
     def pid(self) -> int:
@@ -246,10 +246,12 @@ class AsyncClient:
         never sleeps waiting for the answer.
         """
         assert self._watcher is not None and self._protocol is not None
+        if self._stdout.closed:  # asyncio saw the end: its fd may be another file's now
+            return
         if not self._watcher.watch():
             return
         try:
-            data = os.read(self._stdout_fd, 1 << 16)
+            data = os.read(self._stdout.fileno(), 1 << 16)
         except OSError:  # not readable after all: the loop will see to it
             return
         if data:  # at the end of output the loop sees the end too, and fails the calls
