@@ -18,6 +18,7 @@ from conftest import ABSENT_PID, HELPER
 import sigrpc
 import sigrpc._watch
 from sigrpc import Client, HelperExited, PolicyError, RPCError
+from sigrpc._client import _Slot
 from sigrpc._watch import Watcher
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
@@ -254,6 +255,20 @@ def test_helper_killed_mid_flight_fails_every_pending_call(child: subprocess.Pop
     c.close()
     with Client() as fresh:
         assert fresh.signum("TERM") == 15
+
+
+def test_close_leaves_stdout_to_a_reader_still_reading() -> None:
+    """Closing the pipe under a reader would free its fd for another file."""
+    c = Client()
+    conn = c._conn
+    with conn.lock:
+        conn.reading = True  # a caller is reading, about to read again
+    c.close()
+    assert conn.proc.stdout is not None and not conn.proc.stdout.closed
+    done = _Slot()
+    done.set(None, None)
+    conn._lead(done, None)  # the reader finds its call done and leaves
+    assert conn.proc.stdout.closed
 
 
 def test_timeout_discards_the_late_answer(client: Client, child: subprocess.Popen[bytes]) -> None:

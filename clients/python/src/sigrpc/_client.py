@@ -99,6 +99,7 @@ class _Connection:
         self.pending: dict[int, _Slot] = {}
         self.dead: HelperExited | None = None
         self.reading = False
+        self.closing = False  # close() has run; the last reader closes stdout
         self.buffer = b""
         self.ids = itertools.count(1)
         self.stderr = StderrTail()
@@ -171,6 +172,9 @@ class _Connection:
             with self.lock:
                 self.reading = False
                 self._pass_lead()
+                closing = self.closing
+            if closing:  # close() left the pipe to its last reader
+                _close_quietly(self.proc.stdout)
 
     def _pass_lead(self) -> None:
         """Wake the oldest waiting caller to read, if no one is (lock held)."""
@@ -243,7 +247,13 @@ class _Connection:
             self.proc.kill()
             self.proc.wait()
         self._fail_all()
-        _close_quietly(self.proc.stdout)
+        # A reader may still be about to read: closing the pipe under it
+        # would free its fd for another file, so the reader closes it then.
+        with self.lock:
+            self.closing = True
+            reading = self.reading
+        if not reading:
+            _close_quietly(self.proc.stdout)
         _close_quietly(self.proc.stderr)
 
 
