@@ -267,7 +267,7 @@ def test_close_leaves_stdout_to_a_reader_still_reading() -> None:
     assert conn.proc.stdout is not None and not conn.proc.stdout.closed
     done = _Slot()
     done.set(None, None)
-    conn._lead(done, None)  # the reader finds its call done and leaves
+    conn._lead(done, None, True)  # the reader finds its call done and leaves
     assert conn.proc.stdout.closed
 
 

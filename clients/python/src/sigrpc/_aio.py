@@ -21,9 +21,6 @@ T = TypeVar("T")
 #: Queued requests that trigger an immediate write and a wait for the pipe.
 OUTBOX_LIMIT = 1024
 
-#: Methods that answer at once, so that waiting for them in place pays.
-QUICK_METHODS = frozenset({"signum", "kill", "signals", "signame", "inspect"})
-
 
 class _HelperProtocol(asyncio.SubprocessProtocol):
     """The helper's pipes as asyncio delivers them: answers are decoded and
@@ -225,7 +222,7 @@ class AsyncClient:
         self._pending[request_id] = fut
         self._outbox.append(encode_request(request_id, call.method, call.params))
         if len(self._outbox) == 1:
-            self._outbox_quick = call.method in QUICK_METHODS
+            self._outbox_quick = call.method in _calls.QUICK_METHODS
             loop.call_soon(self._flush)  # one write for every call made this tick
         elif len(self._outbox) >= OUTBOX_LIMIT:
             self._flush()

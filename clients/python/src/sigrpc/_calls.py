@@ -8,6 +8,10 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
+#: Methods the helper answers at once, so that watching for the answer pays
+#: (``wait`` and ``terminate`` take as long as the process does).
+QUICK_METHODS = frozenset({"signum", "kill", "signals", "signame", "inspect"})
+
 #: A signal as callers write it: a name ("TERM", "SIGTERM", "term"), a number,
 #: or a ``signal.Signals`` member.
 SignalLike = str | int

@@ -124,7 +124,7 @@ class _Connection:
                 self.reading = True
                 signal = None if lead else slot.arm()
             if signal is None:
-                self._lead(slot, deadline)
+                self._lead(slot, deadline, method in _calls.QUICK_METHODS)
                 if slot.done:  # the usual end: it read its own answer
                     break
             elif deadline is None:
@@ -163,11 +163,12 @@ class _Connection:
             pass  # broken: the reader finds the helper gone and fails the call
         return request_id, fut
 
-    def _lead(self, slot: _Slot, deadline: float | None) -> None:
+    def _lead(self, slot: _Slot, deadline: float | None, watch: bool) -> None:
         """Read and deliver answers until slot is done or the deadline passes,
-        then hand the reading on to a waiting caller."""
+        then hand the reading on to a waiting caller. With watch, watch the
+        pipe before each read that would sleep."""
         try:
-            self._read_until(slot, deadline)
+            self._read_until(slot, deadline, watch)
         finally:
             with self.lock:
                 self.reading = False
@@ -181,10 +182,10 @@ class _Connection:
         if not self.reading and self.pending:
             next(iter(self.pending.values())).wake()
 
-    def _read_until(self, fut: _Slot, deadline: float | None) -> None:
+    def _read_until(self, fut: _Slot, deadline: float | None, watch: bool) -> None:
         while not fut.done:
             # Without a deadline, read sleeps until there is input.
-            if not self.watcher.watch() and deadline is not None:
+            if not (watch and self.watcher.watch()) and deadline is not None:
                 remaining = max(0.0, deadline - time.monotonic())
                 if not select.select([self.fd], [], [], remaining)[0]:
                     return
