@@ -24,6 +24,16 @@ from sigrpc._watch import Watcher
 Spawn = Callable[..., subprocess.Popen[bytes]]
 
 
+def run_threads(pool: list[threading.Thread], seconds: float) -> None:
+    """Start the threads and wait for them all; fail if one is still waiting after seconds."""
+    for t in pool:
+        t.start()
+    deadline = time.monotonic() + seconds
+    for t in pool:
+        t.join(max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in pool), "a caller was left waiting"
+
+
 @pytest.fixture(params=[sigrpc.DEFAULT_SPIN, 0.0], ids=["spin", "no-spin"])
 def client(request: pytest.FixtureRequest) -> Iterator[Client]:
     """A client that watches the pipe before sleeping, and one that sleeps at once."""
@@ -192,11 +202,7 @@ def test_many_threads_get_their_own_answers(client: Client) -> None:
                 errors.append(f"asked {n}, got {got}")
                 return
 
-    pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(120)
+    run_threads([threading.Thread(target=work, args=(t,)) for t in range(threads)], 120)
     assert not errors
 
 
@@ -215,12 +221,7 @@ def test_tiny_timeouts_among_threads_strand_no_one(client: Client) -> None:
             except TimeoutError:
                 pass
 
-    pool = [threading.Thread(target=work, args=(t,)) for t in range(8)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(60)
-    assert not any(t.is_alive() for t in pool), "a caller was stranded"
+    run_threads([threading.Thread(target=work, args=(t,)) for t in range(8)], 60)
     assert not errors
     assert client.signum("TERM") == 15
 
@@ -301,11 +302,7 @@ def test_callers_that_time_out_hand_the_reading_on(
 
     pool = [threading.Thread(target=impatient) for _ in range(4)]
     pool += [threading.Thread(target=patient, args=(n * 10_000,)) for n in range(4)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(30)
-    assert not any(t.is_alive() for t in pool), "a caller was left waiting"
+    run_threads(pool, 30)
     assert not errors
     assert len(timeouts) == 20
 
