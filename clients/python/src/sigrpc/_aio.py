@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import os
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from . import _calls
 from ._calls import ProcessInfo, SignalLike, Termination
@@ -49,9 +49,11 @@ class _HelperProtocol(asyncio.SubprocessProtocol):
                 self.client._deliver(resp)
 
     def pause_writing(self) -> None:
+        """The pipe to the helper is full: writers wait in drain."""
         self.paused = True
 
     def resume_writing(self) -> None:
+        """The pipe to the helper has room again."""
         self.paused = False
         self._wake_writers()
 
@@ -63,6 +65,7 @@ class _HelperProtocol(asyncio.SubprocessProtocol):
             self.finished.set_result(None)
 
     def _wake_writers(self) -> None:
+        """Let every writer waiting in drain go on."""
         waiters, self.resumed = self.resumed, []
         for waiter in waiters:
             if not waiter.done():
@@ -106,7 +109,7 @@ class AsyncClient:
         self._transport: asyncio.SubprocessTransport | None = None
         self._protocol: _HelperProtocol | None = None
         self._stdin: asyncio.WriteTransport | None = None
-        self._stdout: Any = None  # the pipe file asyncio reads answers from
+        self._stdout: IO[bytes] | None = None  # the pipe asyncio reads answers from
         self._watcher: Watcher | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._ids = itertools.count(1)
@@ -242,7 +245,7 @@ class AsyncClient:
         its caller's task then runs on the loop's next turn, and the loop
         never sleeps waiting for the answer.
         """
-        assert self._watcher is not None and self._protocol is not None
+        assert self._watcher and self._protocol and self._stdout
         if self._stdout.closed:  # asyncio saw the end: its fd may be another file's now
             return
         if not self._watcher.watch():
