@@ -220,7 +220,8 @@ func signalArg(v Value, def signal.Number) (int64, *jsonrpc2.Error) {
 		e := &jsonrpc2.Error{Code: jsonrpc2.CodeInvalidParams, Message: "unknown signal name"}
 		e.SetError(struct {
 			Signal json.RawMessage `json:"signal"`
-		}{v.Raw})
+			Reason string          `json:"reason"`
+		}{v.Raw, "unknown-signal"})
 		return 0, e
 	}
 	return int64(n), nil
