@@ -167,10 +167,7 @@ func benchmarkReader(b *testing.B, f Framing, framed string) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(input)))
 	for b.Loop() {
-		mr, _, _, err := newMessageReader(strings.NewReader(input), f, DefaultMaxMessageBytes)
-		if err != nil {
-			b.Fatal(err)
-		}
+		mr := newMessageReader(newInput(strings.NewReader(input), DefaultMaxMessageBytes), f)
 		for {
 			if _, err := mr.readMessage(); err != nil {
 				break

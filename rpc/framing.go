@@ -3,7 +3,6 @@ package rpc
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -61,11 +60,18 @@ type frameError struct {
 
 func (e *frameError) Error() string { return e.rpcErr.Message }
 
+// The frame errors. errTooLarge is per server, since it names the limit.
 var (
-	errTooLarge  = &frameError{&jsonrpc2.Error{Code: jsonrpc2.CodeInvalidRequest, Message: "message too large"}}
-	errHeader    = &frameError{&jsonrpc2.Error{Code: jsonrpc2.CodeParseError, Message: "Parse error: malformed header"}}
-	errTruncated = &frameError{&jsonrpc2.Error{Code: jsonrpc2.CodeParseError, Message: "Parse error: truncated message"}}
+	errHeader    = &frameError{requestError(jsonrpc2.CodeParseError, "Parse error: malformed header", "malformed header")}
+	errTruncated = &frameError{requestError(jsonrpc2.CodeParseError, "Parse error: truncated message", "truncated message")}
+	errNotFramed = &frameError{requestError(jsonrpc2.CodeParseError, "Parse error", "neither JSON nor a Content-Length header")}
 )
+
+// tooLarge returns the frame error for a message over limit bytes.
+func tooLarge(limit int64) *frameError {
+	return &frameError{requestError(jsonrpc2.CodeInvalidRequest, "message too large",
+		"larger than the limit of "+strconv.FormatInt(limit, 10)+" bytes")}
+}
 
 // A messageReader reads message bodies from one framing.
 type messageReader interface {
@@ -75,94 +81,226 @@ type messageReader interface {
 	readMessage() ([]byte, error)
 }
 
-// input is the buffered input stream shared by the framings.
+// input is the buffered input stream shared by the framings. It never
+// waits for bytes it does not need: a frame error is reported as soon as
+// the bytes that prove it have arrived, and an oversize message is
+// discarded afterwards, as it arrives. Buffers grow with the bytes that
+// arrived, never from a length a header declares.
 type input struct {
-	br    *bufio.Reader
-	limit int64  // the largest message body accepted
-	big   []byte // reused for messages larger than the read buffer
+	br       *bufio.Reader
+	limit    int64       // the largest message body accepted
+	tooLarge *frameError // the error for a body over limit
+	big      []byte      // a message that does not fit the read buffer
+	skipLine bool        // discard up to the next newline before reading on
+	skip     int64       // bytes of an oversize body still to discard
 }
 
-// pending reports whether input is already buffered, so that reading the
-// next message will not block.
-func (in *input) pending() bool { return in.br.Buffered() > 0 }
+// newInput returns the input over r for messages of up to limit bytes.
+func newInput(r io.Reader, limit int64) *input {
+	return &input{br: bufio.NewReaderSize(r, readBufferSize), limit: limit, tooLarge: tooLarge(limit)}
+}
 
-// newMessageReader returns the reader for framing f over r, detecting the
-// framing first if f is FramingAuto. A UTF-8 byte order mark at the start
-// of the stream is skipped.
-func newMessageReader(r io.Reader, f Framing, limit int64) (messageReader, *input, Framing, error) {
-	in := &input{br: bufio.NewReaderSize(r, readBufferSize), limit: limit}
-	if b, err := in.br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
-		in.br.Discard(3)
-	}
-	if f == FramingAuto {
-		var err error
-		if f, err = in.detect(); err != nil {
-			return nil, in, f, err
-		}
-	}
+// newMessageReader returns the reader for framing f, which must not be
+// FramingAuto (see detect).
+func newMessageReader(in *input, f Framing) messageReader {
 	if f == FramingLSP {
-		return &lspReader{input: in}, in, f, nil
+		return &lspReader{input: in}
 	}
-	return &ndjsonReader{input: in}, in, f, nil
+	return &ndjsonReader{input: in}
 }
 
-// detect skips leading whitespace and chooses a framing by the next byte.
-func (in *input) detect() (Framing, error) {
+// buffered returns the bytes buffered, waiting for at least one if none
+// are. The error is the reader's, once nothing is buffered.
+func (in *input) buffered() ([]byte, error) {
+	if in.br.Buffered() == 0 {
+		if _, err := in.br.Peek(1); err != nil {
+			return nil, err
+		}
+	}
+	b, _ := in.br.Peek(in.br.Buffered())
+	return b, nil
+}
+
+// bom is the UTF-8 byte order mark, ignored at the start of the input.
+const bom = "\xef\xbb\xbf"
+
+// skipBOM discards a byte order mark at the start of the input. It waits
+// for more bytes only while those buffered could still begin one.
+func (in *input) skipBOM() error {
 	for {
-		c, err := in.br.ReadByte()
+		b, err := in.buffered()
 		if err != nil {
-			return FramingNDJSON, err
+			return err
 		}
-		if isSpace(c) {
-			continue
+		n := min(len(b), len(bom))
+		switch {
+		case string(b[:n]) != bom[:n]:
+			return nil
+		case n == len(bom):
+			in.br.Discard(n)
+			return nil
 		}
-		in.br.UnreadByte()
-		if c == '{' || c == '[' {
-			return FramingNDJSON, nil
+		if _, err := in.br.Peek(n + 1); err != nil {
+			return nil // the end of input comes next; the framing reports it
 		}
-		return FramingLSP, nil
 	}
 }
 
-// readLine returns the next line without its "\n" and any "\r" before it.
-// A line longer than max is consumed to its end and reported with
-// tooLong; its bytes are not kept. At end of input a final unterminated
-// line is returned with a nil error; after it, io.EOF.
-func (in *input) readLine(max int64) (line []byte, tooLong bool, err error) {
-	line, err = in.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		line, tooLong, err = in.readLongLine(line, max)
+// detect skips the BOM and whitespace and chooses a framing: ndjson for a
+// message that starts with '{' or '[', lsp for a line that starts with a
+// Content-Length header (any case), which it leaves unread. Any other line
+// is errNotFramed, reported as soon as its first bytes show it, and then
+// discarded up to its newline; the caller answers it and calls detect
+// again. It returns io.EOF at the end of input.
+func (in *input) detect() (Framing, error) {
+	const header = "content-length:"
+	if in.skipLine {
+		if err := in.discardLine(); err != nil {
+			return 0, err
+		}
 	}
-	if err == io.EOF && len(line) > 0 {
-		err = nil
-	}
-	if err != nil || tooLong {
-		return nil, tooLong, err
-	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	return line, int64(len(line)) > max, nil
-}
-
-// readLongLine finishes a line that overflowed the read buffer, gathering
-// it into in.big while it fits within max and discarding the rest.
-func (in *input) readLongLine(first []byte, max int64) ([]byte, bool, error) {
-	in.big = append(in.big[:0], first...)
 	for {
-		chunk, err := in.br.ReadSlice('\n')
-		if int64(len(in.big)) <= max+2 { // room for "\r\n"
-			in.big = append(in.big, chunk...)
+		b, err := in.buffered()
+		if err != nil {
+			return 0, err
 		}
-		if err == bufio.ErrBufferFull {
+		i := skipSpace(b, 0)
+		in.br.Discard(i)
+		if b = b[i:]; len(b) == 0 {
 			continue
 		}
-		if int64(len(in.big)) > max+2 {
-			if cap(in.big) > readBufferSize*4 {
-				in.big = nil // do not pin a large buffer
+		n := min(len(b), len(header))
+		switch {
+		case b[0] == '{' || b[0] == '[':
+			return FramingNDJSON, nil
+		case !bytes.EqualFold(b[:n], []byte(header[:n])):
+			in.skipLine = true
+			return 0, errNotFramed
+		case n == len(header):
+			return FramingLSP, nil
+		}
+		// The start of a header so far: wait for the next byte.
+		if _, err := in.br.Peek(len(b) + 1); err != nil {
+			in.skipLine = true
+			return 0, errNotFramed
+		}
+	}
+}
+
+// readLine returns the next line without its "\n" and any "\r" before it,
+// valid until the next read. A line longer than max is reported with
+// tooLong as soon as more than max bytes of it (and a possible "\r") have
+// arrived; its bytes are not kept, and the rest of it is discarded by the
+// next read, as it arrives. At end of input a final unterminated line is
+// returned with a nil error; after it, io.EOF.
+func (in *input) readLine(max int64) (line []byte, tooLong bool, err error) {
+	if in.skipLine {
+		if err := in.discardLine(); err != nil {
+			return nil, false, err
+		}
+	}
+	in.releaseBig()
+	long := in.big[:0] // the start of a line longer than the buffered bytes
+	for {
+		b, err := in.buffered()
+		if err != nil {
+			if len(long) == 0 {
+				return nil, false, err
 			}
+			in.big = long
+			return in.finishLine(long, max)
+		}
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line := b[:i]
+			if len(long) > 0 {
+				long = append(long, line...)
+				in.big, line = long, long
+			}
+			in.br.Discard(i + 1)
+			return in.finishLine(line, max)
+		}
+		if int64(len(long))+int64(len(b)) > max+1 {
+			in.br.Discard(len(b))
+			in.skipLine = true
 			return nil, true, nil
 		}
-		return in.big, false, err
+		long = append(long, b...)
+		in.br.Discard(len(b))
+	}
+}
+
+// finishLine strips a trailing "\r" and checks the line's length.
+func (in *input) finishLine(line []byte, max int64) ([]byte, bool, error) {
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if int64(len(line)) > max {
+		return nil, true, nil
+	}
+	return line, false, nil
+}
+
+// discardLine discards input up to and including the next newline, as it
+// arrives.
+func (in *input) discardLine() error {
+	for {
+		b, err := in.buffered()
+		if err != nil {
+			return err
+		}
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			in.br.Discard(i + 1)
+			in.skipLine = false
+			return nil
+		}
+		in.br.Discard(len(b))
+	}
+}
+
+// readBody returns the next n bytes, valid until the next read. Bytes
+// already buffered are returned in place; a longer body is gathered in a
+// buffer that grows as its bytes arrive. The end of input inside the body
+// is errTruncated.
+func (in *input) readBody(n int64) ([]byte, error) {
+	if int64(in.br.Buffered()) >= n {
+		b, _ := in.br.Peek(int(n))
+		in.br.Discard(int(n))
+		return b, nil
+	}
+	in.releaseBig()
+	body := in.big[:0]
+	for int64(len(body)) < n {
+		b, err := in.buffered()
+		if err == io.EOF {
+			return nil, errTruncated
+		}
+		if err != nil {
+			return nil, err
+		}
+		b = b[:min(int64(len(b)), n-int64(len(body)))]
+		body = append(body, b...)
+		in.br.Discard(len(b))
+	}
+	in.big = body
+	return body, nil
+}
+
+// discardBody discards what is left of an oversize body, as it arrives.
+// The end of input inside it is a clean end: the body was answered.
+func (in *input) discardBody() error {
+	for in.skip > 0 {
+		n, err := in.br.Discard(int(min(in.skip, readBufferSize)))
+		in.skip -= int64(n)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releaseBig lets go of a large message buffer, so that one large message
+// does not pin its memory for the rest of the session.
+func (in *input) releaseBig() {
+	if cap(in.big) > 4*readBufferSize {
+		in.big = nil
 	}
 }
 
@@ -178,7 +316,7 @@ func (r *ndjsonReader) readMessage() ([]byte, error) {
 			return nil, err
 		}
 		if tooLong {
-			return nil, errTooLarge
+			return nil, r.tooLarge
 		}
 		if line = trimSpace(line); len(line) > 0 {
 			return line, nil
@@ -195,6 +333,9 @@ type lspReader struct {
 }
 
 func (r *lspReader) readMessage() ([]byte, error) {
+	if err := r.discardBody(); err != nil {
+		return nil, err
+	}
 	length, ok := r.readCanonicalHeader()
 	if !ok {
 		var err error
@@ -203,24 +344,10 @@ func (r *lspReader) readMessage() ([]byte, error) {
 		}
 	}
 	if length > r.limit {
-		// Skip the body without buffering it; a body cut short by the end
-		// of input is still answered as too large.
-		if _, err := r.br.Discard(int(min(length, int64(^uint(0)>>1)))); err != nil && err != io.EOF {
-			return nil, err
-		}
-		return nil, errTooLarge
+		r.skip = length // discarded as it arrives, after the error is answered
+		return nil, r.tooLarge
 	}
-	if int64(cap(r.big)) < length {
-		r.big = make([]byte, length)
-	}
-	body := r.big[:length]
-	if _, err := io.ReadFull(r.br, body); err != nil {
-		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, errTruncated // a header block promised a body
-		}
-		return nil, err
-	}
-	return body, nil
+	return r.readBody(length)
 }
 
 // lengthHeader starts the header block nearly every client writes:

@@ -44,9 +44,5 @@ func TestCanonicalHeaderAgreesWithTheGeneralParser(t *testing.T) {
 }
 
 func newLSPTestReader(input string) *lspReader {
-	mr, _, _, err := newMessageReader(strings.NewReader(input), FramingLSP, DefaultMaxMessageBytes)
-	if err != nil {
-		panic(err)
-	}
-	return mr.(*lspReader)
+	return newMessageReader(newInput(strings.NewReader(input), DefaultMaxMessageBytes), FramingLSP).(*lspReader)
 }

@@ -107,8 +107,8 @@ func FuzzLSP(f *testing.F) {
 	})
 }
 
-// tooLarge marks a request the fuzz server must refuse for its size.
-type tooLarge struct{}
+// oversize marks a request the fuzz server must refuse for its size.
+type oversize struct{}
 
 // FuzzIDRoundTrip: a request's id comes back byte for byte, unless the
 // request is over the size limit.
@@ -127,19 +127,20 @@ func FuzzIDRoundTrip(f *testing.F) {
 		json.Unmarshal([]byte(id), &v)
 		out := strings.TrimSuffix(string(serveFuzz(t, FramingNDJSON, []byte(req+"\n"))), "\n")
 		if len(req) > fuzzLimit {
-			v = tooLarge{}
+			v = oversize{}
 		}
 		switch v.(type) {
-		case tooLarge:
-			if out != `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"message too large"}}` {
+		case oversize:
+			if out != `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"message too large","data":{"reason":"larger than the limit of 4096 bytes"}}}` {
 				t.Fatalf("%d-byte request: got %s, want message too large", len(req), out)
 			}
 		case string, float64, nil:
-			if want := `{"jsonrpc":"2.0","id":` + strings.TrimSpace(id) + `,"result":15}`; out != want {
+			echo := string(appendEcho(nil, []byte(strings.TrimSpace(id))))
+			if want := `{"jsonrpc":"2.0","id":` + echo + `,"result":15}`; out != want {
 				t.Fatalf("id %q: got %s, want %s", id, out, want)
 			}
 		default:
-			if out != `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}` {
+			if out != `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request","data":{"reason":"id must be a string, number or null"}}}` {
 				t.Fatalf("id %q: got %s, want an invalid request", id, out)
 			}
 		}

@@ -21,12 +21,26 @@ type request struct {
 }
 
 // The errors for messages that are not requests. They are answered with
-// id null.
+// id null, and their data.reason says what was wrong.
 var (
-	errParse          = &jsonrpc2.Error{Code: jsonrpc2.CodeParseError, Message: "Parse error"}
-	errInvalidRequest = &jsonrpc2.Error{Code: jsonrpc2.CodeInvalidRequest, Message: "Invalid Request"}
-	errEmptyBatch     = &jsonrpc2.Error{Code: jsonrpc2.CodeInvalidRequest, Message: "Invalid Request: empty batch"}
+	errParse      = requestError(jsonrpc2.CodeParseError, "Parse error", "not JSON")
+	errNotObject  = requestError(jsonrpc2.CodeInvalidRequest, "Invalid Request", "a request must be an object")
+	errVersion    = requestError(jsonrpc2.CodeInvalidRequest, "Invalid Request", `jsonrpc must be "2.0"`)
+	errMethodType = requestError(jsonrpc2.CodeInvalidRequest, "Invalid Request", "method must be a string")
+	errParamsType = requestError(jsonrpc2.CodeInvalidRequest, "Invalid Request", "params must be an object or array")
+	errIDType     = requestError(jsonrpc2.CodeInvalidRequest, "Invalid Request", "id must be a string, number or null")
+	errEmptyBatch = requestError(jsonrpc2.CodeInvalidRequest, "Invalid Request: empty batch", "empty batch")
 )
+
+// requestError returns a -32700 or -32600 error whose data.reason names
+// the problem, so that a client can fix its request.
+func requestError(code int64, message, reason string) *jsonrpc2.Error {
+	e := &jsonrpc2.Error{Code: code, Message: message}
+	e.SetError(struct {
+		Reason string `json:"reason"`
+	}{reason})
+	return e
+}
 
 // parseRequest validates b, a message with no surrounding whitespace, as
 // JSON and as a JSON-RPC 2.0 request in one pass, and fills req, whose
@@ -37,7 +51,7 @@ func parseRequest(b []byte, req *request) *jsonrpc2.Error {
 	*req = request{}
 	if len(b) == 0 || b[0] != '{' {
 		if validJSON(b) {
-			return errInvalidRequest
+			return errNotObject
 		}
 		return errParse
 	}
@@ -120,17 +134,18 @@ func nextMember(b []byte, i int) (key, val []byte, next int, err *jsonrpc2.Error
 // check validates what parseRequest found: the version, the method, the
 // params' type and the id's type.
 func (req *request) check(version bool) *jsonrpc2.Error {
-	if !version || req.methodRaw == nil || req.methodRaw[0] != '"' {
-		return errInvalidRequest
+	switch {
+	case !version:
+		return errVersion
+	case req.methodRaw == nil || req.methodRaw[0] != '"':
+		return errMethodType
+	case req.params != nil && req.params[0] != '{' && req.params[0] != '[':
+		return errParamsType
+	case req.id != nil && !validID(req.id):
+		return errIDType
 	}
 	if req.params != nil {
-		if req.params[0] != '{' && req.params[0] != '[' {
-			return errInvalidRequest
-		}
 		req.Params = &req.params
-	}
-	if req.id != nil && !validID(req.id) {
-		return errInvalidRequest
 	}
 	return nil
 }
@@ -196,7 +211,28 @@ func appendHead(dst, id []byte) []byte {
 		id = nullID
 	}
 	dst = append(dst, `{"jsonrpc":"2.0","id":`...)
-	return append(dst, id...)
+	return appendEcho(dst, id)
+}
+
+// appendEcho appends raw, valid JSON text received from the client, byte
+// for byte, except that each byte that is not part of valid UTF-8 is
+// replaced by the escape \ufffd (U+FFFD), as encoding/json replaces it:
+// the output is always valid UTF-8. Invalid bytes can only occur inside
+// strings, where the escape keeps the JSON valid.
+func appendEcho(dst, raw []byte) []byte {
+	if utf8.Valid(raw) {
+		return append(dst, raw...)
+	}
+	for len(raw) > 0 {
+		r, n := utf8.DecodeRune(raw)
+		if r == utf8.RuneError && n == 1 {
+			dst = append(dst, `\ufffd`...)
+		} else {
+			dst = append(dst, raw[:n]...)
+		}
+		raw = raw[n:]
+	}
+	return dst
 }
 
 // appendString appends s as a JSON string literal.

@@ -221,7 +221,7 @@ func signalArg(v Value, def signal.Number) (int64, *jsonrpc2.Error) {
 		e.SetError(struct {
 			Signal json.RawMessage `json:"signal"`
 			Reason string          `json:"reason"`
-		}{v.Raw, "unknown-signal"})
+		}{appendEcho(nil, v.Raw), "unknown-signal"})
 		return 0, e
 	}
 	return int64(n), nil

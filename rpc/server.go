@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 )
@@ -37,6 +38,7 @@ type Method struct {
 const (
 	DefaultMaxMessageBytes = 1 << 20
 	DefaultMaxBlocking     = 1024
+	DefaultShutdownTimeout = 2 * time.Second
 )
 
 // Options configures a Server.
@@ -46,6 +48,12 @@ type Options struct {
 	MaxBlocking     int          // blocking calls in flight at once; 0 means DefaultMaxBlocking
 	Logger          *slog.Logger // nil discards logs
 	Version         string       // the service version rpc.discover reports
+	// ShutdownTimeout bounds how long Serve takes to answer and write out
+	// what it owes once ctx is cancelled; 0 means DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+	// MaxPendingOutput bounds the output queued but not yet written; 0
+	// means DefaultMaxPendingOutput.
+	MaxPendingOutput int
 }
 
 // Server serves a fixed set of methods over a byte stream. One Server may
@@ -66,6 +74,12 @@ func NewServer(methods []Method, opts Options) *Server {
 	if opts.MaxBlocking <= 0 {
 		opts.MaxBlocking = DefaultMaxBlocking
 	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if opts.MaxPendingOutput <= 0 {
+		opts.MaxPendingOutput = DefaultMaxPendingOutput
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -83,37 +97,89 @@ func NewServer(methods []Method, opts Options) *Server {
 	return s
 }
 
+// ErrShutdownTimeout is what Serve returns when, after ctx was cancelled,
+// it could not write every answer it owed within Options.ShutdownTimeout
+// (the peer stopped reading).
+var ErrShutdownTimeout = errors.New("rpc: answers not written before the shutdown deadline")
+
 // Serve reads requests from r and writes responses to w until r ends, ctx
-// is cancelled, or writing fails. Either way it first answers every
-// request it has accepted: blocking calls see their context cancelled and
-// answer, and all output is flushed. It returns nil at the end of input or
-// on cancellation, and the error otherwise (a write error means the peer
-// is gone).
+// is cancelled, or writing fails.
+//
+// At the end of input Serve finishes every request it has read: blocking
+// calls run to their end, and Serve returns nil once every answer is
+// written. When ctx is cancelled, Serve stops reading, cancels the
+// blocking calls, and returns nil once their answers and all other
+// output are written, or ErrShutdownTimeout if that takes longer than
+// Options.ShutdownTimeout. A write error ends the session at once and is
+// returned; it means the peer is gone.
+//
+// When Serve returns, nothing more is written to w. A Read of r may still
+// be in progress if r cannot be interrupted (Serve sets a read deadline
+// where r has one); its result is discarded.
 func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
-	callCtx, cancelCalls := context.WithCancel(ctx)
+	callCtx, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelCalls()
 	ss := &session{
 		srv:    s,
 		ctx:    callCtx,
-		out:    &output{w: w},
+		out:    newOutput(w, s.opts.MaxPendingOutput),
 		result: make([]byte, 0, 1024),
 		sem:    make(chan struct{}, s.opts.MaxBlocking),
 		debug:  s.opts.Logger.Enabled(ctx, slog.LevelDebug),
 	}
-	done := make(chan error, 1)
-	go func() { done <- ss.readLoop(r) }()
-	var err error
+	defer ss.out.abort()
+	readDone := make(chan error, 1)
+	go func() { readDone <- ss.readLoop(r) }()
 	select {
-	case err = <-done:
+	case err := <-readDone:
+		if err != nil {
+			return err
+		}
+		return ss.finish(ctx, r, cancelCalls)
 	case <-ctx.Done():
-		ss.stopReading()
+		return ss.shutdown(r, cancelCalls)
 	}
-	cancelCalls()
-	ss.calls.Wait()
-	if ferr := ss.out.flush(); err == nil {
-		err = ferr
+}
+
+// finish waits, at the end of input, for the blocking calls and the
+// output; a cancellation of ctx meanwhile turns it into a shutdown.
+func (ss *session) finish(ctx context.Context, r io.Reader, cancelCalls context.CancelFunc) error {
+	done := make(chan error, 1)
+	go func() {
+		ss.calls.Wait()
+		done <- ss.out.flush()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ss.shutdown(r, cancelCalls)
 	}
-	return err
+}
+
+// shutdown stops the reader, cancels the blocking calls and waits for
+// their answers to be written, for at most the shutdown timeout. It never
+// waits for a lock that a blocked write may hold: past the deadline it
+// abandons the output, and returns whatever is still stuck.
+func (ss *session) shutdown(r io.Reader, cancelCalls context.CancelFunc) error {
+	deadline := time.NewTimer(ss.srv.opts.ShutdownTimeout)
+	defer deadline.Stop()
+	if d, ok := r.(interface{ SetReadDeadline(time.Time) error }); ok {
+		d.SetReadDeadline(time.Now())
+	}
+	done := make(chan error, 1)
+	go func() {
+		ss.stopReading() // waits for a message being dispatched
+		cancelCalls()
+		ss.calls.Wait()
+		done <- ss.out.flush()
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-deadline.C:
+		return ErrShutdownTimeout
+	}
 }
 
 // session is the state of one Serve call.
@@ -125,7 +191,9 @@ type session struct {
 	calls sync.WaitGroup
 	debug bool
 
-	mu      sync.Mutex // held while the reader dispatches a message
+	// mu is held while the reader dispatches a message, so that once
+	// stopped is set no message is dispatched and no call started.
+	mu      sync.Mutex
 	stopped bool
 
 	// Owned by the reader goroutine.
@@ -145,47 +213,76 @@ func (ss *session) stopReading() {
 
 // readLoop reads and dispatches messages until the input ends (nil), the
 // session is stopped (nil), or reading or writing fails (the error).
+// Before every read of r it writes out the answers it has (see
+// flushingReader), so no answer waits for input.
 func (ss *session) readLoop(r io.Reader) error {
-	mr, in, framing, err := newMessageReader(r, ss.srv.opts.Framing, ss.srv.opts.MaxMessageBytes)
+	in := newInput(flushingReader{r: r, out: ss.out}, ss.srv.opts.MaxMessageBytes)
+	mr, err := ss.chooseFraming(in)
+	for err == nil {
+		var msg []byte
+		msg, err = mr.readMessage()
+		var fe *frameError
+		if err == nil || errors.As(err, &fe) {
+			if !ss.dispatch(msg, fe) {
+				return nil
+			}
+			err = nil
+		}
+	}
+	return ss.readError(err)
+}
+
+// chooseFraming returns the reader for the configured framing, detecting
+// it first for FramingAuto: a first line that is neither JSON nor a
+// Content-Length header is answered with a parse error (framed as ndjson)
+// and detection goes on with the next line.
+func (ss *session) chooseFraming(in *input) (messageReader, error) {
+	if err := in.skipBOM(); err != nil {
+		return nil, err
+	}
+	f := ss.srv.opts.Framing
+	for f == FramingAuto {
+		var err error
+		f, err = in.detect()
+		var fe *frameError
+		switch {
+		case errors.As(err, &fe):
+			if !ss.dispatch(nil, fe) {
+				return nil, io.EOF
+			}
+		case err != nil:
+			return nil, err
+		}
+	}
+	ss.out.setFraming(f)
+	return newMessageReader(in, f), nil
+}
+
+// readError turns the error that ended reading into Serve's result: nil
+// at the end of input, the write error if writing failed, else the read
+// error.
+func (ss *session) readError(err error) error {
 	if err == io.EOF {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("reading input: %w", err)
+	if werr := ss.out.writeError(); werr != nil {
+		return fmt.Errorf("writing output: %w", werr)
 	}
-	ss.out.setFraming(framing)
-	for {
-		msg, err := mr.readMessage()
-		if err != nil {
-			var fe *frameError
-			switch {
-			case err == io.EOF:
-				return nil
-			case errors.As(err, &fe):
-				ss.out.send(appendError(ss.scratch[:0], nil, fe.rpcErr))
-			default:
-				return fmt.Errorf("reading input: %w", err)
-			}
-		} else if !ss.dispatch(msg) {
-			return nil
-		}
-		if !in.pending() {
-			if err := ss.out.flush(); err != nil {
-				return err
-			}
-		}
-	}
+	return fmt.Errorf("reading input: %w", err)
 }
 
-// dispatch handles one message unless the session has stopped.
-func (ss *session) dispatch(msg []byte) bool {
+// dispatch handles one message, or answers the frame error fe, unless the
+// session has stopped; it reports whether it had.
+func (ss *session) dispatch(msg []byte, fe *frameError) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.stopped {
 		return false
 	}
-	msg = trimSpace(msg) // an LSP body may have whitespace around it
+	msg = trimSpace(msg) // an lsp body may have whitespace around it
 	switch {
+	case fe != nil:
+		ss.out.send(appendError(ss.scratch[:0], nil, fe.rpcErr))
 	case len(msg) > 0 && msg[0] == '[' && validJSON(msg):
 		ss.handleBatch(msg)
 	default:
@@ -200,17 +297,17 @@ type reply struct {
 	slot  int
 }
 
-// deliver sends body (nil for a notification) where r says.
-func (ss *session) deliver(r reply, body []byte) {
-	if r.batch == nil {
-		if body != nil {
-			ss.out.send(body)
-		}
-		return
+// deliver sends body (nil for a notification) where r says, and reports
+// whether it queued output: the response, or a batch's whole response.
+func (ss *session) deliver(r reply, body []byte) bool {
+	if r.batch != nil {
+		body = r.batch.fill(r.slot, body)
 	}
-	if whole := r.batch.fill(r.slot, body); whole != nil {
-		ss.out.send(whole)
+	if body == nil {
+		return false
 	}
+	ss.out.send(body)
+	return true
 }
 
 // handleBatch splits a batch, handles each member, and regroups the
@@ -314,14 +411,13 @@ func (ss *session) start(m *Method, req *request, r reply) {
 	go func() {
 		defer ss.calls.Done()
 		body := ss.run(nil, nil, m, id, args)
-		<-ss.sem
 		if notif {
 			body = nil
 		}
-		ss.deliver(r, body)
-		if r.batch == nil || body != nil {
-			ss.out.flush()
+		if ss.deliver(r, body) {
+			ss.out.flush() // the reader may be waiting for input; a write error ends it
 		}
+		<-ss.sem // the slot is held until the answer is written
 	}()
 }
 

@@ -123,20 +123,28 @@ func TestBlockingCallDoesNotHoldUpOthers(t *testing.T) {
 	}
 }
 
-func TestBlockingCallsAreAnsweredAtEndOfInput(t *testing.T) {
-	started := make(chan struct{}, 3)
-	ps := startSession(t, NewServer(testMethods(nil, started), Options{}))
+// TestBlockingCallsRunToTheirEndAtEndOfInput: the end of input does not
+// cancel what was read; the calls finish on their own and are answered.
+func TestBlockingCallsRunToTheirEndAtEndOfInput(t *testing.T) {
+	release, started := make(chan struct{}), make(chan struct{}, 3)
+	ps := startSession(t, NewServer(testMethods(release, started), Options{}))
 	ps.send(t, call(1, "block", "[]"), call(2, "block", "[]"), call(3, "block", "[]"))
 	for range 3 {
 		<-started
 	}
 	ps.in.Close()
+	select {
+	case err := <-ps.done:
+		t.Fatalf("Serve returned (%v) with three calls running", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
 	seen := map[string]bool{}
 	for range 3 {
 		seen[ps.next(t)] = true
 	}
 	for id := 1; id <= 3; id++ {
-		want := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":"cancelled"}`, id)
+		want := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":"released"}`, id)
 		if !seen[want] {
 			t.Errorf("missing %s in %v", want, seen)
 		}

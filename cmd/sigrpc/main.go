@@ -49,6 +49,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ossignal.Ignore(syscall.SIGPIPE)
 	ctx, stop := ossignal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// The first SIGTERM or SIGINT asks for a prompt, orderly exit; once it
+	// has come, the default action is back, so a second one ends the
+	// helper at once.
+	context.AfterFunc(ctx, stop)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ppid := os.Getppid()

@@ -158,25 +158,51 @@ func concurrentWaits(t *testing.T, n int) {
 	}
 }
 
-func TestWaitsAreAnsweredWhenStdinCloses(t *testing.T) {
-	h := startHelper(t)
-	c := startChild(t, false)
-	for i := range 3 {
-		h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"wait","params":[%d,60000]}`+"\n", i, c.pid()))
-	}
-	h.call(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["INT"]}`) // the waits have started
-	start := time.Now()
-	h.stdin.Close()
-	for range 3 {
-		if got := h.next(t); !strings.HasSuffix(got, `"result":{"exited":false}}`) {
-			t.Fatalf("wait at EOF: %s", got)
+// TestEndOfInputFinishesWhatWasRead: a one-shot client (printf ... |
+// sigrpc) gets what it asked for: the end of input cancels nothing.
+func TestEndOfInputFinishesWhatWasRead(t *testing.T) {
+	t.Run("wait runs to its timeout", func(t *testing.T) {
+		t.Parallel()
+		c := startChild(t, false)
+		start := time.Now()
+		out, stderr, code := runBinary(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"wait","params":{"pid":%d,"timeout_ms":300}}`+"\n", c.pid()))
+		took := time.Since(start)
+		if out != `{"jsonrpc":"2.0","id":1,"result":{"exited":false}}`+"\n" || code != 0 {
+			t.Fatalf("got %q, exit %d (stderr %q)", out, code, stderr)
 		}
-	}
-	if code, err := h.waitExit(t); err != nil || code != 0 {
-		t.Fatalf("exit %d (%v)", code, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("took %v to answer the waits", d)
-	}
-	c.assertUntouched(t)
+		if took < 300*time.Millisecond {
+			t.Fatalf("answered after %v, before the 300 ms wait was over", took)
+		}
+		c.assertUntouched(t)
+	})
+	t.Run("wait sees the exit after end of input", func(t *testing.T) {
+		t.Parallel()
+		h := startHelper(t)
+		c := startChild(t, false)
+		h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"wait","params":[%d,60000]}`+"\n", c.pid()))
+		h.call(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["INT"]}`) // the wait has started
+		h.stdin.Close()
+		c.cmd.Process.Kill()
+		if got := h.next(t); got != `{"jsonrpc":"2.0","id":1,"result":{"exited":true}}` {
+			t.Fatalf("wait after EOF: %s", got)
+		}
+		if code, err := h.waitExit(t); err != nil || code != 0 {
+			t.Fatalf("exit %d (%v)", code, err)
+		}
+	})
+	t.Run("terminate escalates", func(t *testing.T) {
+		t.Parallel()
+		c := startChildScript(t, nil, `trap "" TERM; exec sleep 120`)
+		out, stderr, code := runBinary(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"terminate","params":{"pid":%d,"timeout_ms":100}}`+"\n", c.pid()))
+		var r struct{ Result *terminateResult }
+		if err := json.Unmarshal([]byte(out), &r); err != nil || r.Result == nil || code != 0 {
+			t.Fatalf("got %q, exit %d (stderr %q)", out, code, stderr)
+		}
+		if !r.Result.Escalated || !r.Result.Exited {
+			t.Fatalf("terminate = %+v, want escalated and exited", *r.Result)
+		}
+		if sig := c.terminatedBy(t); sig != syscall.SIGKILL {
+			t.Fatalf("ended by %v, want SIGKILL", sig)
+		}
+	})
 }
