@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -231,6 +232,83 @@ func FuzzValid(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if got, want := validJSON(b), json.Valid(b); got != want {
 			t.Fatalf("validJSON(%q) = %v, json.Valid says %v", b, got, want)
+		}
+	})
+}
+
+// liveMessages are the messages FuzzNoAnswerWaitsForInput strings
+// together; %d is the request's id. Those with an id are owed an answer
+// carrying it; the others (a notification, errors with id null) are
+// owed nothing the fuzz target checks.
+var liveMessages = []struct {
+	body string
+	owed bool
+}{
+	{`{"jsonrpc":"2.0","id":%d,"method":"signum","params":["TERM"]}`, true},
+	{`{"jsonrpc":"2.0","id":%d,"method":"kill","params":[2147483647,"NONE"]}`, true},
+	{`{"jsonrpc":"2.0","id":%d,"method":"nope"}`, true},
+	{`{"jsonrpc":"2.0","id":%d,"method":"signame","params":{"number":"x"}}`, true},
+	{`[{"jsonrpc":"2.0","id":%d,"method":"signals"},{"jsonrpc":"2.0","method":"signum","params":[1]}]`, true},
+	{`{"jsonrpc":"2.0","method":"signum","params":["HUP"]}`, false},
+	{`{"jsonrpc":"2.0","id":1,`, false},
+	{`{"jsonrpc":"1.0","id":1,"method":"signum"}`, false},
+	{`[]`, false},
+}
+
+// FuzzNoAnswerWaitsForInput: whatever complete messages arrive, followed
+// by whatever bytes, every answer owed to the complete messages has been
+// written by the time the server asks for more input.
+func FuzzNoAnswerWaitsForInput(f *testing.F) {
+	f.Add(uint8(0), []byte{0, 1, 2}, []byte("\n\n"))
+	f.Add(uint8(1), []byte{4, 0}, []byte("\r\n"))
+	f.Add(uint8(1), []byte{3, 5, 0}, []byte("Content-Len"))
+	f.Add(uint8(2), []byte{6, 0}, []byte(" \t"))
+	f.Add(uint8(0), []byte{7, 1}, []byte(`{"jsonrpc":"2.0","id":9,"meth`))
+	f.Add(uint8(1), []byte{8, 2}, []byte("Content-Length: 99999\r\n\r\n{"))
+	f.Fuzz(func(t *testing.T, framing uint8, picks, trailing []byte) {
+		if len(picks) > 64 {
+			picks = picks[:64]
+		}
+		f := []Framing{FramingNDJSON, FramingLSP, FramingAuto}[int(framing)%3]
+		var in bytes.Buffer
+		owed := map[string]bool{}
+		for i, p := range picks {
+			m := liveMessages[int(p)%len(liveMessages)]
+			body := m.body
+			if strings.Contains(body, "%d") {
+				body = fmt.Sprintf(body, 1000+i)
+			}
+			if m.owed {
+				owed[strconv.Itoa(1000+i)] = true
+			}
+			if f == FramingLSP {
+				fmt.Fprintf(&in, "Content-Length: %d\r\n\r\n%s", len(body), body)
+			} else {
+				in.WriteString(body + "\n")
+			}
+		}
+		if f == FramingAuto && len(picks) == 0 {
+			return // nothing chooses the framing
+		}
+		in.Write(trailing)
+		srv := NewServer(Methods(fakeKiller{}), Options{Framing: f, MaxMessageBytes: fuzzLimit})
+		r := newStallingReader(in.String())
+		out := &syncBuffer{}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ctx, r, out) }()
+		select {
+		case <-r.stalled:
+		case err := <-done: // a write error cannot happen here
+			t.Fatalf("Serve returned %v before reading all input", err)
+		}
+		got := out.String()
+		cancel()
+		<-done
+		for id := range owed {
+			if !strings.Contains(got, `"id":`+id+`,`) {
+				t.Fatalf("framing %v, input %q: the answer to id %s waits for more input; output so far %q", f, in.String(), id, got)
+			}
 		}
 	})
 }

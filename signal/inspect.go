@@ -25,7 +25,7 @@ func (k *Killer) Inspect(pid int64) (Info, error) {
 	if pid <= 0 || pid > 1<<31-1 {
 		return Info{}, &OSError{Errno: unix.ESRCH}
 	}
-	p, err := openProcess(int(pid), !k.noPidfd)
+	p, err := k.openProcess(int(pid))
 	if err != nil {
 		return Info{}, err
 	}

@@ -23,11 +23,22 @@ type Killer struct {
 	noPidfd bool
 	// handles holds handles for reuse by Kill.
 	handles handleCache
+	// opening admits maxOpening goroutines at a time to open a process;
+	// nil admits all.
+	opening chan struct{}
 }
+
+// maxOpening bounds how many goroutines open a process at once.
+// pidfd_open can take tens of microseconds, and the Go runtime gives
+// another thread to the work of a thread blocked in a system call that
+// long: a burst of a thousand waits, each opening its pidfd, would leave
+// the helper with a hundred threads. Two at a time keep it at a handful,
+// at no cost that shows, since an open takes microseconds.
+const maxOpening = 2
 
 // NewKiller returns a Killer that applies p.
 func NewKiller(p Policy) *Killer {
-	return &Killer{Policy: p}
+	return &Killer{Policy: p, opening: make(chan struct{}, maxOpening)}
 }
 
 // Close closes the process handles k keeps for reuse. k stays usable, but
@@ -163,6 +174,16 @@ func (k *Killer) checkHandle(p *Process, t Target) error {
 func (k *Killer) openPID(pid int) (*Process, error) {
 	if k.send != nil {
 		return &Process{pid: pid, fd: -1, send: k.send}, nil
+	}
+	return k.openProcess(pid)
+}
+
+// openProcess opens a handle on pid, a pidfd unless the tests forced the
+// fallback, admitting maxOpening goroutines at a time.
+func (k *Killer) openProcess(pid int) (*Process, error) {
+	if k.opening != nil {
+		k.opening <- struct{}{}
+		defer func() { <-k.opening }()
 	}
 	return openProcess(pid, !k.noPidfd)
 }

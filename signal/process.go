@@ -2,6 +2,8 @@ package signal
 
 import (
 	"context"
+	"errors"
+	"os"
 	"syscall"
 	"time"
 )
@@ -15,6 +17,10 @@ import (
 type Process struct {
 	pid int
 	fd  int // the pidfd, or -1
+	// file owns fd once the process has been waited for: fd in
+	// non-blocking mode, registered with Go's runtime poller, so that a
+	// wait parks a goroutine rather than an OS thread. See wait.
+	file *os.File
 	// send, if set, replaces the delivery of every signal (a test hook).
 	send func(pid int, sig syscall.Signal) error
 }
@@ -42,7 +48,7 @@ func (p *Process) Signal(sig Number) error {
 // Wait blocks until the process has terminated (a zombie counts) and
 // reports true, or until ctx is done and reports false.
 func (p *Process) Wait(ctx context.Context) bool {
-	return p.wait(ctx) == nil
+	return p.wait(ctx, time.Time{}) == nil
 }
 
 // WaitTimeout is Wait bounded by d; d <= 0 checks once without waiting.
@@ -50,7 +56,8 @@ func (p *Process) WaitTimeout(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return p.Exited()
 	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	return p.Wait(ctx)
+	return p.wait(ctx, time.Now().Add(d)) == nil
 }
+
+// errWaitTimeout is what wait returns when its deadline passes.
+var errWaitTimeout = errors.New("wait: timed out")

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -35,4 +36,6 @@ func (p *Process) signal(sig Number) error {
 func (p *Process) Exited() bool { return gone(p.pid) }
 
 // wait blocks until the process has gone or ctx is done.
-func (p *Process) wait(ctx context.Context) error { return waitGonePolling(ctx, p.pid) }
+func (p *Process) wait(ctx context.Context, deadline time.Time) error {
+	return waitGonePolling(ctx, p.pid, deadline)
+}

@@ -3,7 +3,10 @@ package signal
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -33,12 +36,15 @@ func openProcess(pid int, usePidfd bool) (*Process, error) {
 
 // Close releases the handle.
 func (p *Process) Close() error {
-	if p.fd < 0 {
-		return nil
+	fd, file := p.fd, p.file
+	p.fd, p.file = -1, nil
+	switch {
+	case file != nil:
+		return file.Close()
+	case fd >= 0:
+		return unix.Close(fd)
 	}
-	fd := p.fd
-	p.fd = -1
-	return unix.Close(fd)
+	return nil
 }
 
 // signal sends sig through the pidfd when there is one, else with kill(2).
@@ -55,15 +61,77 @@ func (p *Process) Exited() bool {
 	if p.fd < 0 {
 		return gone(p.pid)
 	}
-	fds := []unix.PollFd{{Fd: int32(p.fd), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 0)
-	return err == nil && n > 0 && fds[0].Revents&unix.POLLIN != 0
+	return pollExited(p.fd)
 }
 
-// wait blocks until the process has terminated or ctx is done.
-func (p *Process) wait(ctx context.Context) error {
+// wait blocks until the process has terminated (nil), ctx is done
+// (ctx.Err()) or the deadline, unless zero, has passed (errWaitTimeout).
+// A pidfd polls readable once its process has terminated; the wait hands
+// the pidfd to Go's runtime poller (epoll) with the deadline as a read
+// deadline, so it parks only a goroutine, with no timer goroutine: a
+// thousand waits need no thread each, and one fd each, the pidfd. Without
+// a pidfd it polls the pid with backoff.
+func (p *Process) wait(ctx context.Context, deadline time.Time) error {
 	if p.fd < 0 {
-		return waitGonePolling(ctx, p.pid)
+		return waitGonePolling(ctx, p.pid, deadline)
 	}
-	return pollPidfd(ctx, p.fd, p.pid)
+	f, err := p.pollable()
+	if err != nil {
+		return fmt.Errorf("wait for pid %d: %w", p.pid, err)
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("wait for pid %d: %w", p.pid, err)
+	}
+	// A read deadline in the past wakes the parked wait when ctx ends; the
+	// next wait sets its own, once this one's wake-up has finished.
+	f.SetReadDeadline(deadline)
+	woken := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(woken)
+		f.SetReadDeadline(time.Unix(1, 0))
+	})
+	defer func() {
+		if !stop() {
+			<-woken
+		}
+	}()
+	exited := false
+	err = rc.Read(func(fd uintptr) bool {
+		exited = pollExited(int(fd))
+		return exited || ctx.Err() != nil
+	})
+	switch {
+	case exited:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return errWaitTimeout
+	}
+	return fmt.Errorf("wait for pid %d: %w", p.pid, err)
+}
+
+// pollable returns the pidfd as an *os.File that Go's runtime poller
+// watches, making it so on first use: non-blocking, then wrapped. The
+// file owns the pidfd from then on; Close closes it.
+func (p *Process) pollable() (*os.File, error) {
+	if p.file != nil {
+		return p.file, nil
+	}
+	if err := unix.SetNonblock(p.fd, true); err != nil {
+		return nil, AsOSError(err)
+	}
+	// NewFile registers a non-blocking fd with the poller; a pidfd
+	// supports epoll since Linux 5.3, when pidfd_open came.
+	p.file = os.NewFile(uintptr(p.fd), "pidfd")
+	return p.file, nil
+}
+
+// pollExited reports, without waiting, whether the pidfd polls readable:
+// its process has terminated (a zombie counts).
+func pollExited(pidfd int) bool {
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n > 0 && fds[0].Revents&unix.POLLIN != 0
 }

@@ -64,7 +64,7 @@ func (k *Killer) Wait(ctx context.Context, pid int64, timeout time.Duration) (bo
 	if pid <= 0 || pid > 1<<31-1 {
 		return false, &OSError{Errno: unix.EINVAL, Reason: "wait needs a positive pid"}
 	}
-	p, err := openProcess(int(pid), !k.noPidfd)
+	p, err := k.openProcess(int(pid))
 	if err != nil {
 		if osErr, ok := err.(*OSError); ok && osErr.Errno == unix.ESRCH {
 			return true, nil

@@ -29,12 +29,20 @@ const (
 	maxPollDelay = 100 * time.Millisecond
 )
 
-// waitGonePolling is the portable WaitGone: it checks whether pid is gone,
-// waiting between checks from minPollDelay, doubling up to maxPollDelay.
-func waitGonePolling(ctx context.Context, pid int) error {
+// waitGonePolling is the portable wait: it checks whether pid is gone,
+// waiting between checks from minPollDelay, doubling up to maxPollDelay,
+// until ctx is done or the deadline, unless zero, has passed.
+func waitGonePolling(ctx context.Context, pid int, deadline time.Time) error {
 	t := time.NewTimer(maxPollDelay) // Reset below sets each delay
 	defer t.Stop()
 	for delay := minPollDelay; !gone(pid); delay = min(delay*2, maxPollDelay) {
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return errWaitTimeout
+			}
+			delay = min(delay, left)
+		}
 		t.Reset(delay)
 		select {
 		case <-ctx.Done():

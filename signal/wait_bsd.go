@@ -2,11 +2,14 @@
 
 package signal
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // waitGone polls: pidfds are Linux only.
 func waitGone(ctx context.Context, pid int) error {
-	return waitGonePolling(ctx, pid)
+	return waitGonePolling(ctx, pid, time.Time{})
 }
 
 // isZombie is false here: without /proc a zombie cannot be told apart

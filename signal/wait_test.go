@@ -13,7 +13,7 @@ import (
 // fallback runs on Linux too.
 var waiters = map[string]func(context.Context, int) error{
 	"WaitGone": WaitGone,
-	"polling":  waitGonePolling,
+	"polling":  func(ctx context.Context, pid int) error { return waitGonePolling(ctx, pid, time.Time{}) },
 }
 
 func TestWaitReturnsOnceAKilledChildIsGone(t *testing.T) {

@@ -56,11 +56,12 @@ func TestMain(m *testing.M) {
 
 // helperProc is a running sigrpc with pipes to it.
 type helperProc struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	stdout *bufio.Reader
-	stderr *bytes.Buffer
-	lines  chan string // ndjson response lines, read in the background
+	cmd        *exec.Cmd
+	stdin      io.WriteCloser
+	stdoutPipe io.ReadCloser // what stdout reads, for tests that look at the pipe
+	stdout     *bufio.Reader
+	stderr     *bytes.Buffer
+	lines      chan string // ndjson response lines, read in the background
 }
 
 // startHelper starts sigrpc with args and stops it when the test ends.
@@ -81,7 +82,7 @@ func startBinary(t *testing.T, path string, args ...string) *helperProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &helperProc{cmd: cmd, stdin: stdin, stdout: bufio.NewReader(stdout), stderr: &bytes.Buffer{}}
+	h := &helperProc{cmd: cmd, stdin: stdin, stdoutPipe: stdout, stdout: bufio.NewReader(stdout), stderr: &bytes.Buffer{}}
 	cmd.Stderr = h.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

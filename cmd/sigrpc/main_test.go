@@ -46,13 +46,47 @@ func TestConformanceVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, run := range conformance.Runs(cases) {
-		t.Run(run.Name, func(t *testing.T) {
-			t.Parallel()
-			out, stderr, code := runBinary(t, run.Input, run.Args...)
-			if out != run.Output || code != 0 {
-				t.Errorf("input  %q\ngot    %q (exit %d, stderr %q)\nwant   %q", run.Input, out, code, stderr, run.Output)
-			}
-		})
+		if !run.OpenOnly {
+			t.Run(run.Name, func(t *testing.T) {
+				t.Parallel()
+				out, stderr, code := runBinary(t, run.Input, run.Args...)
+				if out != run.Output || code != 0 {
+					t.Errorf("input  %q\ngot    %q (exit %d, stderr %q)\nwant   %q", run.Input, out, code, stderr, run.Output)
+				}
+			})
+		}
+		if !run.NeedsEOF {
+			t.Run(run.Name+" [input open]", func(t *testing.T) {
+				t.Parallel()
+				runWithInputOpen(t, run)
+			})
+		}
+	}
+}
+
+// runWithInputOpen runs a vector as a synchronous client does: it writes
+// the input and waits for the answers with stdin still open, so an answer
+// that waits for more input shows as a timeout. Then it closes stdin: the
+// helper must exit 0, without writing anything more unless the input
+// ends inside a message (OpenOnly), which is then answered too.
+func runWithInputOpen(t *testing.T, run conformance.Run) {
+	h := startHelper(t, run.Args...)
+	h.send(t, run.Input)
+	got := make([]byte, len(run.Output))
+	read := make(chan error, 1)
+	go func() { _, err := io.ReadFull(h.stdout, got); read <- err }()
+	select {
+	case err := <-read:
+		if err != nil || string(got) != run.Output {
+			t.Fatalf("with stdin open\ninput  %q\ngot    %q (%v)\nwant   %q", run.Input, got, err, run.Output)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatalf("with stdin open, no complete answer within 2 s\ninput  %q\nwant   %q", run.Input, run.Output)
+	}
+	h.stdin.Close()
+	rest, _ := io.ReadAll(h.stdout)
+	if code, err := h.waitExit(t); err != nil || code != 0 || (len(rest) > 0 && !run.OpenOnly) {
+		t.Fatalf("after stdin closed: exit %d (%v), more output %q", code, err, rest)
 	}
 }
 

@@ -24,15 +24,27 @@ type Case struct {
 	Framing   string   `json:"framing,omitempty"` // raw cases: auto, ndjson or lsp
 	Input     string   `json:"input,omitempty"`
 	Output    string   `json:"output,omitempty"`
+	// NeedsEOF marks a case whose last answers are owed only once the
+	// input ends (a message cut short by the end of input), so that it is
+	// not run with the input kept open.
+	NeedsEOF bool `json:"needs_eof,omitempty"`
+	// OpenOnly marks a case whose input ends with the start of a message:
+	// it is run only with the input kept open, since at the end of input
+	// that start would be answered too.
+	OpenOnly bool `json:"open_only,omitempty"`
 }
 
 // Run is one case framed for one framing: sigrpc started with Args, given
-// Input on stdin which is then closed, must write exactly Output.
+// Input on stdin, must write exactly Output, both when stdin is then
+// closed and, unless NeedsEOF, while stdin stays open (without more
+// input).
 type Run struct {
-	Name   string // the case name and the framing
-	Args   []string
-	Input  string
-	Output string
+	Name     string // the case name and the framing
+	Args     []string
+	Input    string
+	Output   string
+	NeedsEOF bool // run only with stdin closed
+	OpenOnly bool // run only with stdin kept open
 }
 
 // Load reads the vectors at path.
@@ -60,19 +72,23 @@ func Runs(cases []Case) []Run {
 		}
 		if c.Framing != "" {
 			runs = append(runs, Run{
-				Name:   c.Name,
-				Args:   append([]string{"--framing", c.Framing}, c.Flags...),
-				Input:  c.Input,
-				Output: c.Output,
+				Name:     c.Name,
+				Args:     append([]string{"--framing", c.Framing}, c.Flags...),
+				Input:    c.Input,
+				Output:   c.Output,
+				NeedsEOF: c.NeedsEOF,
+				OpenOnly: c.OpenOnly,
 			})
 			continue
 		}
 		for _, f := range []string{"ndjson", "lsp"} {
 			runs = append(runs, Run{
-				Name:   c.Name + " [" + f + "]",
-				Args:   append([]string{"--framing", f}, c.Flags...),
-				Input:  frame(f, c.Requests),
-				Output: frame(f, c.Responses),
+				Name:     c.Name + " [" + f + "]",
+				Args:     append([]string{"--framing", f}, c.Flags...),
+				Input:    frame(f, c.Requests),
+				Output:   frame(f, c.Responses),
+				NeedsEOF: c.NeedsEOF,
+				OpenOnly: c.OpenOnly,
 			})
 		}
 	}

@@ -14,8 +14,13 @@
 // next wait; after two in a row, on the next three; and so on, doubling up
 // to 63, until input is waiting or arrives while it watches. With fewer
 // than two CPUs to run on it never watches, since the peer could not run
-// meanwhile. The CPU spent is thus at most one window per wait, and far
-// less when the peer is slow or idle.
+// meanwhile.
+//
+// Whatever the peer does, watching takes at most a quarter of the
+// wall-clock time (plus one window): a Reader earns a quarter of the time
+// that passes, up to one window, and each watch spends what it took. A
+// peer that sends a request just before each window ends would otherwise
+// keep the reader watching all the time.
 package spinread
 
 import (
@@ -44,7 +49,35 @@ type Reader struct {
 	window time.Duration
 	misses int // watches in a row that saw nothing, up to maxMisses
 	skip   int // waits left to sleep through at once, without watching
+	budget budget
 }
+
+// maxDuty is the largest share of wall-clock time spent watching: one
+// part in maxDuty.
+const maxDuty = 4
+
+// budget meters watching. It earns a maxDuty'th of the wall-clock time
+// that passes, up to max, and each watch spends the time it took; so over
+// any stretch of time T watching takes at most T/maxDuty + max.
+type budget struct {
+	left time.Duration
+	last time.Time
+	max  time.Duration
+}
+
+// earn credits the time since the last call and returns what may be spent.
+func (b *budget) earn(now time.Time) time.Duration {
+	if b.last.IsZero() {
+		b.left = b.max
+	} else {
+		b.left = min(b.max, b.left+now.Sub(b.last)/maxDuty)
+	}
+	b.last = now
+	return b.left
+}
+
+// spend debits d, the time a watch took.
+func (b *budget) spend(d time.Duration) { b.left -= d }
 
 // maxMisses caps the back-off at 2^maxMisses - 1 = 63 waits slept through.
 const maxMisses = 6
@@ -67,7 +100,7 @@ func New(f *os.File, window time.Duration) (io.Reader, error) {
 	if err := rc.Control(func(d uintptr) { fd = int(d) }); err != nil {
 		return nil, fmt.Errorf("spinread: %s: %w", f.Name(), err)
 	}
-	return &Reader{f: f, fd: fd, window: window}, nil
+	return &Reader{f: f, fd: fd, window: window, budget: budget{max: window}}, nil
 }
 
 // Read reads from the file into p, first waiting up to the window for
@@ -79,7 +112,8 @@ func (r *Reader) Read(p []byte) (int, error) {
 }
 
 // watch returns once the file has input or has hung up, or the window has
-// passed, whichever is first; or at once while backing off.
+// passed, whichever is first; or at once while backing off or when the
+// budget is spent.
 func (r *Reader) watch() {
 	if ready(r.fd) {
 		r.misses, r.skip = 0, 0 // the peer keeps up
@@ -90,12 +124,20 @@ func (r *Reader) watch() {
 		return
 	}
 	start := time.Now()
+	allowed := min(r.window, r.budget.earn(start))
+	if allowed <= 0 {
+		return // a quarter of the time went on watching already
+	}
 	for !ready(r.fd) {
-		if time.Since(start) >= r.window {
-			r.misses = min(r.misses+1, maxMisses)
-			r.skip = 1<<r.misses - 1
+		if took := time.Since(start); took >= allowed {
+			r.budget.spend(took)
+			if allowed == r.window { // a whole window saw nothing: back off
+				r.misses = min(r.misses+1, maxMisses)
+				r.skip = 1<<r.misses - 1
+			}
 			return
 		}
 	}
+	r.budget.spend(time.Since(start))
 	r.misses = 0
 }

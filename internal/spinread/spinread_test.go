@@ -138,10 +138,11 @@ func BenchmarkReadWaiting(b *testing.B) {
 // that is waiting ends the back-off.
 func TestBacksOffWhileThePeerIsSlow(t *testing.T) {
 	r, w := pipe(t)
-	sr := &Reader{f: r, fd: int(r.Fd()), window: time.Microsecond}
+	sr := &Reader{f: r, fd: int(r.Fd()), window: time.Microsecond, budget: budget{max: time.Microsecond}}
 	var skipped []int
 	for range 8 {
-		sr.watch() // sees nothing: the window passes
+		sr.budget = budget{max: sr.window} // a full budget: this test is about back-off
+		sr.watch()                         // sees nothing: the window passes
 		skipped = append(skipped, sr.skip)
 		for sr.skip > 0 {
 			sr.watch() // returns at once, without watching
@@ -159,5 +160,42 @@ func TestBacksOffWhileThePeerIsSlow(t *testing.T) {
 	sr.watch()
 	if sr.misses != 0 || sr.skip != 0 {
 		t.Fatalf("misses, skip = %d, %d with input waiting; want 0, 0", sr.misses, sr.skip)
+	}
+}
+
+// The budget lets watching take at most a quarter of the time plus one
+// window: a peer whose requests come just before each window would end
+// (here every 100 µs, against a window of 1 ms) keeps a reader watching
+// only a quarter of the time.
+func TestBudgetBoundsTheTimeSpentWatching(t *testing.T) {
+	const window = time.Millisecond
+	b := budget{max: window}
+	now := time.Unix(1000, 0)
+	var watched, elapsed time.Duration
+	for range 100000 { // 10 s of requests every 100 µs
+		allowed := min(window, b.earn(now))
+		took := min(max(allowed, 0), 100*time.Microsecond) // watch until the request comes
+		b.spend(took)
+		watched += took
+		now = now.Add(100 * time.Microsecond)
+		elapsed += 100 * time.Microsecond
+	}
+	if limit := elapsed/maxDuty + window; watched > limit {
+		t.Fatalf("watched %v of %v, want at most %v", watched, elapsed, limit)
+	}
+	if watched < elapsed/maxDuty-window {
+		t.Fatalf("watched only %v of %v: the budget should allow a quarter", watched, elapsed)
+	}
+}
+
+// An idle peer costs nothing: the budget a long quiet spell earns is
+// capped at one window.
+func TestBudgetIsCappedAtOneWindow(t *testing.T) {
+	b := budget{max: time.Millisecond}
+	now := time.Unix(1000, 0)
+	b.earn(now)
+	b.spend(time.Millisecond)
+	if got := b.earn(now.Add(time.Hour)); got != time.Millisecond {
+		t.Fatalf("after an hour idle the budget is %v, want one window", got)
 	}
 }
