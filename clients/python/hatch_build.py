@@ -166,8 +166,7 @@ class SigrpcBuildHook(BuildHookInterface):
         root = Path(self.root)
         module = go_module(root)
         if self.target_name == "sdist":
-            if module != root / SDIST_GO_DIR:  # an sdist of an sdist has them already
-                build_data["force_include"].update(go_sources(module))
+            build_data["force_include"].update(go_sources(module))
             return
         if self.target_name != "wheel" or version == "editable":
             return
