@@ -7,7 +7,17 @@ CROSS_OS    := darwin freebsd netbsd openbsd dragonfly
 PYTHON      ?= python3
 PY_ENV      := cd clients/python && PYTHONPATH=src SIGRPC_BIN=$(CURDIR)/$(BIN)
 
+# Releases (make dist): the platforms that get a helper, as GOOS-GOARCH.
+# FreeBSD gets an npm package but no wheel (see clients/python/hatch_build.py).
+DIST_PLATFORMS  := linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 freebsd-amd64
+WHEEL_PLATFORMS := linux-amd64 linux-arm64 darwin-amd64 darwin-arm64
+DIST_HELPERS    := $(DIST_PLATFORMS:%=dist/bin/sigrpc-%)
+DIST_VENV       := build/dist-venv
+DIST_PY         := $(DIST_VENV)/bin/python
+DIST_BUILD      := $(DIST_PY) -m build --no-isolation --outdir dist clients/python
+
 .PHONY: help build run test test-go test-python test-node bench-node lint cross fuzz fuzz-short bench bench-go bench-python clean
+.PHONY: dist dist-tools dist-python dist-node test-dist set-version FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -23,7 +33,7 @@ FUZZTIME    ?= 5m
 
 NODE_ENV_   := cd clients/node && SIGRPC_BIN=$(CURDIR)/$(BIN)
 
-test: test-go test-python test-node fuzz-short ## every check and test (what CI runs)
+test: test-go test-python test-node fuzz-short test-dist ## every check and test (what CI runs)
 
 test-go: lint cross ## Go: format, vet, staticcheck, other OSes, tests with -race
 	$(GO) test -race -count=1 ./...
@@ -74,5 +84,48 @@ bench-python: build ## Python client throughput against the pipe floor, os.kill 
 	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
 	$(PY_ENV) SIGRPC_ECHO=$(CURDIR)/bin/sigrpc-bench $(PYTHON) bench/bench.py
 
-clean: ## remove build output
-	rm -rf bin
+dist-tools: $(DIST_VENV)/.installed ## the Python build tools make dist uses, in build/dist-venv (needs PyPI once)
+
+$(DIST_VENV)/.installed: clients/python/dist-requirements.txt
+	rm -rf $(DIST_VENV)
+	$(PYTHON) -m venv $(DIST_VENV)
+	$(DIST_PY) -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+dist: dist-python dist-node ## release artefacts in dist/: helpers, sdist and wheels, npm tarballs (offline)
+
+# Every helper is static and carries no build paths; its version is the
+# one VERSION embeds (internal/version).
+dist/bin/sigrpc-%: FORCE
+	CGO_ENABLED=0 GOOS=$(word 1,$(subst -, ,$*)) GOARCH=$(word 2,$(subst -, ,$*)) \
+		$(GO) build -trimpath -ldflags '-s -w' -o $@ ./cmd/sigrpc
+
+dist-python: dist-tools $(DIST_HELPERS) ## dist/: the sdist and one wheel per platform with the helper inside
+	rm -f dist/sigrpc-*.tar.gz dist/sigrpc-*.whl
+	$(DIST_BUILD) --sdist
+	@for p in $(WHEEL_PLATFORMS); do \
+		echo "wheel for $$p"; \
+		SIGRPC_HELPER=$(CURDIR)/dist/bin/sigrpc-$$p GOOS=$${p%-*} GOARCH=$${p#*-} $(DIST_BUILD) --wheel >/dev/null || exit 1; \
+	done
+	@ls dist/*.whl
+
+dist-node: $(DIST_HELPERS) ## dist/npm/: the sigrpc tarball and one per platform package
+	rm -rf dist/npm
+	node clients/node/npm/pack.mjs dist/bin dist/npm
+
+# Bounded (well under two minutes): builds everything, then installs the
+# linux wheel and npm tarballs offline in fresh environments and uses them.
+test-dist: dist ## check the artefacts in dist/ and install them offline in fresh environments
+	SIGRPC_DIST=$(CURDIR)/dist SIGRPC_DIST_PYTHON=$(CURDIR)/$(DIST_PY) \
+		$(GO) test -count=1 -v -timeout 5m ./internal/disttest/
+
+set-version: ## set the one version everywhere: make set-version V=x.y.z
+	@echo "$(V)" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$$' || { echo "usage: make set-version V=MAJOR.MINOR.PATCH"; exit 2; }
+	echo "$(V)" > internal/version/VERSION
+	cd clients/node && npm version "$(V)" --no-git-tag-version --allow-same-version >/dev/null
+	$(GO) test -count=1 ./internal/version/
+
+FORCE:
+
+clean: ## remove build output (keeps the build/dist-venv tools)
+	rm -rf bin dist

@@ -13,12 +13,14 @@ import (
 	"syscall"
 
 	"github.com/sigrpc/sigrpc/internal/spinread"
+	buildversion "github.com/sigrpc/sigrpc/internal/version"
 	"github.com/sigrpc/sigrpc/rpc"
 	"github.com/sigrpc/sigrpc/signal"
 )
 
-// version is the helper's version; the client libraries track it.
-const version = "0.1.0"
+// version is the helper's version (internal/version/VERSION); the client
+// libraries carry the same one.
+var version = buildversion.Version
 
 // Exit codes.
 const (

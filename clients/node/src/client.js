@@ -2,7 +2,8 @@
 
 import { spawn } from 'node:child_process';
 import { accessSync, statSync, constants as fsConstants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { delimiter, dirname, join } from 'node:path';
 
 import {
   AbortError,
@@ -42,7 +43,8 @@ const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
 /** @typedef {string | number} SignalLike a signal name (`'TERM'`, `'SIGTERM'`, `'term'`) or number */
 
 /**
- * Find the helper to run: `command`, else `$SIGRPC_BIN`, else `sigrpc` on `PATH`.
+ * Find the helper to run: `command`, else `$SIGRPC_BIN`, else the helper in the
+ * installed platform package `@sigrpc/<platform>-<arch>`, else `sigrpc` on `PATH`.
  *
  * @param {string} [command] explicit path or name
  * @returns {string} the executable's path
@@ -63,6 +65,8 @@ export function findHelper(command) {
     } else {
       tried.push('$SIGRPC_BIN (not set)');
     }
+    const bundled = bundledHelper();
+    if (bundled) return bundled;
     const found = which('sigrpc');
     if (found) return found;
     tried.push("'sigrpc' on PATH (not found)");
@@ -75,6 +79,17 @@ export function findHelper(command) {
   err.syscall = 'spawn';
   err.tried = tried;
   throw err;
+}
+
+/** The helper in the platform package `@sigrpc/<platform>-<arch>` (an optional dependency), if installed. */
+function bundledHelper() {
+  try {
+    const manifest = createRequire(import.meta.url).resolve(`@sigrpc/${process.platform}-${process.arch}/package.json`);
+    const path = join(dirname(manifest), 'bin', 'sigrpc');
+    return isExecutable(path) ? path : null;
+  } catch {
+    return null;
+  }
 }
 
 /** @param {string} path */

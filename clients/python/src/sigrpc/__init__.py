@@ -19,8 +19,7 @@ from ._calls import ProcessInfo, SignalLike, Termination
 from ._client import Client
 from ._errors import HelperExited, PolicyError, RPCError
 from ._spawn import DEFAULT_SPIN
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "DEFAULT_SPIN",

@@ -35,7 +35,8 @@ def helper_argv(
 
 
 def find_helper(command: str | os.PathLike[str] | None) -> str:
-    """Return the helper to run: command, else $SIGRPC_BIN, else sigrpc on PATH.
+    """Return the helper to run: command, else $SIGRPC_BIN, else the helper bundled
+    in this package (sigrpc/_bin/sigrpc, from a platform wheel), else sigrpc on PATH.
 
     Raises:
         FileNotFoundError: none of them names an executable; the message says
@@ -55,6 +56,10 @@ def find_helper(command: str | os.PathLike[str] | None) -> str:
         tried.append(f"$SIGRPC_BIN={env!r} (not an executable)")
     else:
         tried.append("$SIGRPC_BIN (not set)")
+    bundled = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bin", "sigrpc")
+    if os.access(bundled, os.X_OK):
+        return bundled
+    tried.append(f"the bundled helper {bundled!r} (not in this installation)")
     found = shutil.which("sigrpc")
     if found:
         return found
