@@ -12,4 +12,53 @@
 //
 // The package makes no system calls of its own; everything that touches
 // processes lives in package signal.
+//
+// # The session
+//
+// Server.Serve runs one session over a reader and a writer. Its design
+// follows from the clients it serves: a synchronous client writes one
+// request and waits with its end of the pipe open, perhaps after a stray
+// newline; a client may stop reading; a client may die or be told to stop.
+//
+// One goroutine, the reader, reads messages and dispatches them in order.
+// Methods that answer at once run inline on it; blocking methods (those
+// that wait for a process) run on goroutines of their own, at most
+// Options.MaxBlocking at a time (beyond that, -32000 EAGAIN).
+//
+// Answers never wait for input. The reader reads through a flushingReader,
+// which writes all pending output before every read of the underlying
+// reader: a read may block until the client writes again, so anything
+// owed is written first, whatever the input buffer holds (a blank line, a
+// "\r\n", the start of the next message). Frame errors are answered as
+// soon as the bytes that prove them have arrived: an lsp header declaring
+// more than Options.MaxMessageBytes is answered at the header and its body
+// is then discarded as it arrives; an ndjson line is answered as soon as
+// it passes the limit. Buffers grow with the bytes that arrived, never
+// from a declared length. A blocking call writes its own answer when it
+// ends, since the reader may be waiting for input.
+//
+// Output is bounded, and that bound is the session's backpressure. Answers
+// are queued, framed, and written by one goroutine at a time, outside any
+// lock the others need to queue. At most Options.MaxPendingOutput bytes
+// (plus one message) wait unwritten; a goroutine with more to add waits
+// for a write to take the queue. When the client stops reading, the write
+// in progress blocks, the queue fills, the reader stops reading, and each
+// blocking call keeps its slot until its answer has been written: memory
+// stays bounded, and so do goroutines, at MaxBlocking plus a few.
+//
+// The end of input finishes what was read: blocking calls run to their
+// end (a wait to its timeout, a terminate through its escalation), every
+// answer is written, and Serve returns nil.
+//
+// Cancelling Serve's context ends the session promptly: the reader stops
+// before its next message, blocking calls are cancelled and answer, and
+// Serve returns once everything is written, or after
+// Options.ShutdownTimeout with ErrShutdownTimeout if the client is not
+// reading. No lock is held across a write that this path needs: past the
+// deadline the output is abandoned (a write in progress is cut short where
+// the writer has a deadline) and Serve returns regardless.
+//
+// Echoed text is always valid UTF-8: an id, a method name or a signal name
+// is echoed byte for byte, except that each byte that is not part of valid
+// UTF-8 becomes the escape \ufffd, as encoding/json writes it.
 package rpc
