@@ -158,7 +158,9 @@ func serverForArgs(t *testing.T, args []string) *Server {
 			uid, err = strconv.Atoi(args[i])
 			policy.AllowUIDs = append(policy.AllowUIDs, uid)
 		case "--descendants-only":
-			policy.DescendantsOf = os.Getppid()
+			var parent *signal.Process
+			parent, err = signal.Open(os.Getppid())
+			policy.DescendantsOf = parent
 		default:
 			t.Fatalf("vector uses flag %q, which this runner does not know", args[i])
 		}

@@ -87,7 +87,7 @@ func Methods(k Killer) []Method {
 				{Name: "escalate_timeout_ms", Kind: Integer, Default: "1000", Summary: "how long to wait after it"},
 				{Name: "start_time", Kind: String, Summary: "act only if the process still has this start time"},
 			},
-			Result:   `{"type":"object","properties":{"exited":{"type":"boolean"},"escalated":{"type":"boolean"},"elapsed_ms":{"type":"integer"}}}`,
+			Result:   `{"type":"object","properties":{"exited":{"type":"boolean"},"escalated":{"type":"boolean"},"refused":{"type":"string"},"elapsed_ms":{"type":"integer"}}}`,
 			Blocking: true,
 			Call:     terminateMethod(k),
 		},
@@ -161,6 +161,9 @@ func terminateMethod(k Killer) func(context.Context, []Value, []byte) ([]byte, *
 		}
 		dst = strconv.AppendBool(append(dst, `{"exited":`...), res.Exited)
 		dst = strconv.AppendBool(append(dst, `,"escalated":`...), res.Escalated)
+		if res.Refused != "" {
+			dst = appendString(append(dst, `,"refused":`...), res.Refused)
+		}
 		dst = strconv.AppendInt(append(dst, `,"elapsed_ms":`...), res.Elapsed.Milliseconds(), 10)
 		return append(dst, '}'), nil
 	}

@@ -20,15 +20,25 @@ type Info struct {
 
 // Inspect returns what the system reports about process pid: on Linux
 // from /proc, elsewhere ErrUnsupported. A pid with no process, or one
-// that is not positive or beyond int32, is an *OSError with ESRCH.
+// that is not positive or beyond int32, is an *OSError with ESRCH; a
+// thread id is refused as Kill refuses it. The policy's per-process rules
+// apply: a narrowed Killer describes only processes it may signal (a
+// *PolicyError otherwise).
 func (k *Killer) Inspect(pid int64) (Info, error) {
 	if pid <= 0 || pid > 1<<31-1 {
 		return Info{}, &OSError{Errno: unix.ESRCH}
 	}
-	p, err := k.openProcess(int(pid))
+	p, err := k.openFor(int(pid), None)
 	if err != nil {
 		return Info{}, err
 	}
 	defer p.Close()
-	return p.Info()
+	info, err := p.Info()
+	if err != nil {
+		return Info{}, err
+	}
+	if err := k.checkProcess(p, info); err != nil {
+		return Info{}, err
+	}
+	return info, nil
 }

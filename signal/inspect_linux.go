@@ -99,8 +99,20 @@ func parseUID(status []byte) (int, error) {
 	return 0, errors.New("no Uid line")
 }
 
-// parentOf returns the parent pid of pid, from /proc.
-func parentOf(pid int) (int, error) {
-	info, err := readInfo(pid)
-	return info.PPID, err
+// parentPID returns the parent pid of the process p holds: read from
+// /proc/<pid>/stat, then checked through p, so that it never describes a
+// process that reused the pid.
+func (p *Process) parentPID() (int, error) {
+	stat, err := readProc(p.pid, "stat")
+	if err != nil {
+		return 0, err
+	}
+	info, err := parseStat(stat)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", p.pid, err)
+	}
+	if err := p.Signal(None); err != nil && !errors.Is(err, unix.EPERM) {
+		return 0, err
+	}
+	return info.PPID, nil
 }

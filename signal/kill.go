@@ -66,9 +66,12 @@ type Target struct {
 // which is a deliberate choice: Linux would say ESRCH first); and the
 // policy (a *PolicyError). Only then does it send: a positive pid is
 // opened as a Process (a pidfd on Linux) and checked and signalled
-// through it, and a process group is signalled with kill(2). It never
-// uses os.Process.Signal, which rewrites ESRCH. Failures of the system
-// are *OSError values.
+// through it (see sendChecked), and a process group is signalled with
+// kill(2). It never uses os.Process.Signal, which rewrites ESRCH.
+// Failures of the system are *OSError values. A thread id that is not its
+// process's leader is refused: as self (a *PolicyError) if the thread is
+// the helper's own and sig is not None, else as ESRCH with Reason
+// ReasonThread.
 //
 // Kill keeps the pidfds of the last few processes it reached open and
 // reuses them, so a repeated kill makes one system call instead of three.
@@ -86,16 +89,16 @@ func (k *Killer) Kill(t Target, sig int64) error {
 		return k.sendGroup(pid, n)
 	}
 	if p := k.handles.take(pid); p != nil {
-		if err := k.signalChecked(p, t, n); k.release(p, err) {
+		if err := k.sendChecked(p, t, n); k.release(p, err) {
 			return err
 		}
 		// Its process is gone, and the pid may be another's now.
 	}
-	p, err := k.openPID(pid)
+	p, err := k.openFor(pid, n)
 	if err != nil {
 		return err
 	}
-	err = k.signalChecked(p, t, n)
+	err = k.sendChecked(p, t, n)
 	k.release(p, err)
 	return err
 }
@@ -132,50 +135,107 @@ func (k *Killer) check(t Target, sig int64) (int, Number, error) {
 	return pid, n, nil
 }
 
-// open opens the target and checks it through the handle (see
-// checkHandle), so the process checked is the process later signalled.
-func (k *Killer) open(t Target) (*Process, error) {
-	p, err := k.openPID(int(t.PID))
-	if err != nil {
-		return nil, err
+// sendChecked sends n to the process p holds, immediately after checking,
+// through p, everything the policy says about sending n there: the pid
+// rules, the target's start time, and the per-process rules. Every signal
+// the Killer sends to a process goes through here, so every send is
+// checked at the time of the send, through the handle it goes through.
+func (k *Killer) sendChecked(p *Process, t Target, n Number) error {
+	if err := k.Policy.Check(p.pid, n); err != nil {
+		return err
 	}
-	if err := k.checkHandle(p, t); err != nil {
-		p.Close()
-		return nil, err
-	}
-	return p, nil
-}
-
-// signalChecked checks the target through p and then sends n through it.
-func (k *Killer) signalChecked(p *Process, t Target, n Number) error {
-	if err := k.checkHandle(p, t); err != nil {
+	if _, err := k.checkHandle(p, t); err != nil {
 		return err
 	}
 	return p.Signal(n)
 }
 
 // checkHandle checks the target's start time, if it names one, and the
-// policy's per-process rules, if any, against the process p holds.
-func (k *Killer) checkHandle(p *Process, t Target) error {
+// policy's per-process rules, if any, against the process p holds. It
+// returns the details it read, or a zero Info if it needed none.
+func (k *Killer) checkHandle(p *Process, t Target) (Info, error) {
 	if t.StartTime == "" && !k.Policy.perProcess() {
-		return nil
+		return Info{}, nil
 	}
 	info, err := p.Info()
 	switch {
 	case err != nil:
-		return err
+		return Info{}, err
 	case t.StartTime != "" && info.StartTime != t.StartTime:
-		return &OSError{Errno: unix.ESRCH, Reason: "start_time mismatch"}
+		return Info{}, &OSError{Errno: unix.ESRCH, Reason: "start_time mismatch"}
 	}
-	return k.Policy.CheckProcess(info, parentOf)
+	return info, k.checkProcess(p, info)
 }
 
-// openPID opens a handle on pid, with the Killer's test hooks applied.
-func (k *Killer) openPID(pid int) (*Process, error) {
+// checkProcess applies the per-process rules to the process p holds,
+// whose details, read through p, are info: the real uid, then the
+// ancestry.
+func (k *Killer) checkProcess(p *Process, info Info) error {
+	if err := k.Policy.checkUID(info.UID); err != nil {
+		return err
+	}
+	if a := k.Policy.DescendantsOf; a != nil && !k.descends(p, info.PPID, a) {
+		return &PolicyError{Reason: ReasonNotDescendant}
+	}
+	return nil
+}
+
+// descends reports whether the process child holds, whose parent pid is
+// ppid, descends from the process ancestor holds. It climbs one link at a
+// time through handles: it opens the parent that ppid names, then reads
+// the child's parent again through the child's handle. If that is still
+// ppid, the parent was alive all along with that pid, so the new handle
+// holds the child's parent, whatever the pid named before it was opened;
+// a pid reused during the walk cannot change the answer. A link that
+// cannot be verified (a parent exited meanwhile) counts as outside the
+// tree: the check fails closed. On reaching ancestor's pid, ancestor must
+// still be running, so that its pid still names it. Without pidfds the
+// links are read by pid, and the window between reads remains.
+func (k *Killer) descends(child *Process, ppid int, ancestor *Process) bool {
+	var opened []*Process
+	defer func() {
+		for _, p := range opened {
+			p.Close()
+		}
+	}()
+	for range maxAncestry {
+		switch {
+		case ppid == ancestor.pid:
+			return !ancestor.Exited()
+		case ppid <= 1:
+			return false
+		}
+		parent, err := k.openProcess(ppid)
+		if err != nil {
+			return false
+		}
+		opened = append(opened, parent)
+		if again, err := child.parentPID(); err != nil || again != ppid {
+			return false
+		}
+		if ppid, err = parent.parentPID(); err != nil {
+			return false
+		}
+		child = parent
+	}
+	return false
+}
+
+// openFor opens a handle on pid for sending sig, with the Killer's test
+// hooks applied, and answers a thread id as Kill documents.
+func (k *Killer) openFor(pid int, sig Number) (*Process, error) {
 	if k.send != nil {
 		return &Process{pid: pid, fd: -1, send: k.send}, nil
 	}
-	return k.openProcess(pid)
+	p, err := k.openProcess(pid)
+	var te *threadError
+	if errors.As(err, &te) {
+		if te.tgid == k.Policy.Self && k.Policy.Self > 0 && sig != None {
+			return nil, &PolicyError{Reason: ReasonSelf}
+		}
+		return nil, &OSError{Errno: unix.ESRCH, Reason: ReasonThread}
+	}
+	return p, err
 }
 
 // openProcess opens a handle on pid, a pidfd unless the tests forced the

@@ -28,24 +28,26 @@ type Policy struct {
 	// AllowGroups permits pid 0 and pids below -1, which signal process
 	// groups. Pid -1, every process, is refused regardless.
 	AllowGroups bool
-	// Self is the helper's own pid, refused for every signal but None.
-	// The caller sets it (os.Getpid is not assumed); zero protects no
-	// process.
+	// Self is the helper's own pid, refused for every signal but None,
+	// together with every thread of the helper. The caller sets it
+	// (os.Getpid is not assumed); zero protects no process.
 	Self int
 	// AllowUIDs, if not empty, lists the real uids whose processes may be
 	// signalled (ReasonUID otherwise). Use it when sigrpc runs with more
 	// privilege than its client, so the client can reach only its own
 	// user's processes.
 	AllowUIDs []int
-	// DescendantsOf, if positive, limits targets to the descendants of
-	// that process (ReasonNotDescendant otherwise). sigrpc sets it to its
-	// parent, the client, so a client can signal only its own tree.
-	DescendantsOf int
+	// DescendantsOf, if not nil, limits targets to the descendants of the
+	// process it holds (ReasonNotDescendant otherwise). sigrpc opens its
+	// parent, the client, so a client can signal only its own tree. A
+	// handle rather than a pid, so that the check knows the ancestor it
+	// reaches is still the process it was given.
+	DescendantsOf *Process
 }
 
 // perProcess reports whether p has rules that need to see the target.
 func (p Policy) perProcess() bool {
-	return len(p.AllowUIDs) > 0 || p.DescendantsOf > 0
+	return len(p.AllowUIDs) > 0 || p.DescendantsOf != nil
 }
 
 // Check returns a *PolicyError if p forbids sending sig to pid, and nil
@@ -66,34 +68,10 @@ func (p Policy) Check(pid int, sig Number) error {
 	return nil
 }
 
-// CheckProcess applies the per-process rules to the target that info
-// describes, as read through the handle that will signal it. parentOf
-// returns a process's parent pid, for walking the target's ancestry at
-// the time of the check. A process whose ancestry cannot be read (an
-// ancestor exited meanwhile) counts as outside the tree.
-func (p Policy) CheckProcess(info Info, parentOf func(pid int) (int, error)) error {
-	if len(p.AllowUIDs) > 0 && !slices.Contains(p.AllowUIDs, info.UID) {
+// checkUID applies the AllowUIDs rule to a process whose real uid is uid.
+func (p Policy) checkUID(uid int) error {
+	if len(p.AllowUIDs) > 0 && !slices.Contains(p.AllowUIDs, uid) {
 		return &PolicyError{Reason: ReasonUID}
 	}
-	if p.DescendantsOf > 0 && !isDescendant(info.PPID, p.DescendantsOf, parentOf) {
-		return &PolicyError{Reason: ReasonNotDescendant}
-	}
 	return nil
-}
-
-// isDescendant reports whether ancestor is ppid or one of its ancestors.
-func isDescendant(ppid, ancestor int, parentOf func(int) (int, error)) bool {
-	for range maxAncestry {
-		switch {
-		case ppid == ancestor:
-			return true
-		case ppid <= 1:
-			return false
-		}
-		var err error
-		if ppid, err = parentOf(ppid); err != nil {
-			return false
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -31,6 +32,21 @@ type Process struct {
 func Open(pid int) (*Process, error) {
 	return openProcess(pid, true)
 }
+
+// threadError is what opening a thread id that is not its process's
+// leader returns. Killer turns it into its answer: a thread of the helper
+// is refused as self, any other is ESRCH (see Killer.openFor).
+type threadError struct {
+	tid, tgid int
+}
+
+func (e *threadError) Error() string {
+	return "pid " + strconv.Itoa(e.tid) + " is a thread of process " + strconv.Itoa(e.tgid)
+}
+
+// ReasonThread is the OSError reason of a thread id given where a process
+// id is wanted: ESRCH, "No such process", since no process has that id.
+const ReasonThread = "thread id, not a process"
 
 // PID returns the process id the handle was opened with.
 func (p *Process) PID() int { return p.pid }

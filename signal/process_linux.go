@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -15,23 +17,52 @@ import (
 // kernel has no pidfd_open (before 5.3), checks with kill(pid, 0) and
 // keeps the bare pid. The pidfd is opened without flags: PIDFD_NONBLOCK
 // would fail with EINVAL before Linux 5.10, and poll does not need it.
+//
+// A thread id that is not its process's leader is not a process: kill(2)
+// would signal the whole thread group, and pidfd_open refuses it (EINVAL
+// before Linux 6.9, ENOENT since). Either way openProcess returns a
+// *threadError naming the thread group, with pidfds or without.
 func openProcess(pid int, usePidfd bool) (*Process, error) {
 	if pid <= 0 {
 		return nil, &OSError{Errno: unix.EINVAL}
 	}
 	if usePidfd {
 		fd, err := unix.PidfdOpen(pid, 0)
-		if err == nil {
+		switch {
+		case err == nil:
 			return &Process{pid: pid, fd: fd}, nil
-		}
-		if !errors.Is(err, unix.ENOSYS) {
+		case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOENT):
+			if tgid, ok := threadGroup(pid); ok && tgid != pid {
+				return nil, &threadError{tid: pid, tgid: tgid}
+			}
+			return nil, &OSError{Errno: unix.ESRCH}
+		case !errors.Is(err, unix.ENOSYS):
 			return nil, AsOSError(err)
 		}
 	}
 	if err := unix.Kill(pid, 0); err != nil && !errors.Is(err, unix.EPERM) {
 		return nil, AsOSError(err)
 	}
+	if tgid, ok := threadGroup(pid); ok && tgid != pid {
+		return nil, &threadError{tid: pid, tgid: tgid}
+	}
 	return &Process{pid: pid, fd: -1}, nil
+}
+
+// threadGroup returns the thread group (process) that task id belongs to,
+// from the Tgid line of /proc/<id>/status; false if it cannot be read.
+func threadGroup(id int) (int, bool) {
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(id) + "/status")
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			tgid, err := strconv.Atoi(strings.TrimSpace(rest))
+			return tgid, err == nil
+		}
+	}
+	return 0, false
 }
 
 // Close releases the handle.

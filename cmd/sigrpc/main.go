@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -58,12 +59,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ppid := os.Getppid()
-	go watchParent(ctx, ppid, cancel)
+	parent, err := openParent(ppid)
+	switch {
+	case err != nil && cfg.descendantsOnly:
+		fmt.Fprintf(stderr, "sigrpc: --descendants-only: %v, so the client's process tree cannot be known; refusing to start\n", err)
+		return exitBadUsage
+	case parent != nil:
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			watchParent(ctx, parent, cancel)
+		}()
+		defer func() { // after every use of parent: the watch, and the killer's checks
+			cancel()
+			<-watched
+			parent.Close()
+		}()
+	case ppid > 1:
+		cancel() // the parent is gone already: as if it had died just now
+	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	policy := signal.Policy{AllowGroups: cfg.allowGroups, Self: os.Getpid(), AllowUIDs: cfg.allowUIDs}
 	if cfg.descendantsOnly {
-		policy.DescendantsOf = ppid
+		policy.DescendantsOf = parent
 	}
 	killer := signal.NewKiller(policy)
 	defer killer.Close()
@@ -86,15 +105,31 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// watchParent cancels the session when ppid, the process that started
-// sigrpc, exits, even if something else still holds stdin open. The
-// caller reads ppid before serving, so a parent that dies at once is
-// still seen to go.
-func watchParent(ctx context.Context, ppid int, cancel context.CancelFunc) {
-	if ppid <= 1 {
-		return // started by init or a container runtime: nothing to watch
+// openParent returns a handle on ppid, the process that started sigrpc,
+// or an error saying why there is no parent to know: a parent pid of 0
+// (sigrpc was entered into a pid namespace from outside, as nsenter and
+// docker exec do) or 1 (started by init, or orphaned before it started,
+// its launcher gone), or a parent that is already gone.
+func openParent(ppid int) (*signal.Process, error) {
+	switch ppid {
+	case 0:
+		return nil, errors.New("the parent process is outside this pid namespace (parent pid 0)")
+	case 1:
+		return nil, errors.New("the parent process is init (parent pid 1): sigrpc was started by it, or its launcher exited before it started")
 	}
-	if err := signal.WaitGone(ctx, ppid); err == nil {
+	p, err := signal.Open(ppid)
+	if err != nil {
+		return nil, fmt.Errorf("the parent process %d is gone (%v)", ppid, err)
+	}
+	return p, nil
+}
+
+// watchParent cancels the session when parent, the process that started
+// sigrpc, exits, even if something else still holds stdin open. The
+// caller opens the parent before serving, so a parent that dies at once
+// is still seen to go.
+func watchParent(ctx context.Context, parent *signal.Process, cancel context.CancelFunc) {
+	if parent.Wait(ctx) {
 		cancel()
 	}
 }
