@@ -3,13 +3,14 @@
 Prints one-in-flight and pipelined rates (threads and asyncio) and compares
 them with os.kill in-process and with spawning /bin/kill per call. With
 $SIGRPC_ECHO set to a pipe echo (`sigrpc-bench -fixture echo`), it also
-measures the pipe floor from Python: a bare loop of os.write and os.read on
-the echo's pipes, one request in flight and 256 in flight, and shows each
-sigrpc row's ratio to the floor of its kind. The floor watches the pipe for
-the client's default spin before sleeping, as the client and the helper do;
-rows marked spin=0 show both sides sleeping at once. The spawn row times
-Client() and its first answer (µs/call is then µs per spawn). Run it with `make
-bench-python`; it is a benchmark, not a test.
+measures the pipe floor from Python: a bare loop of os.write, poll and
+os.read on the echo's pipes, one request in flight and 256 in flight, and
+shows each sigrpc row's ratio to the floor of its kind. Like the client, the
+floor sleeps in poll until the answer comes (the client never busy-waits);
+the echo, like the helper by default, watches its input for 50 µs after
+answering (--spin); rows marked spin=0 have the echo or helper sleep at once
+too. The spawn row times Client() and its first answer (µs/call is then µs
+per spawn). Run it with `make bench-python`; it is a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from sigrpc import DEFAULT_SPIN, AsyncClient, Client
+from sigrpc import AsyncClient, Client
+
+#: The helper's default --spin, in seconds.
+HELPER_SPIN = 50e-6
 
 
 def rate(n: int, fn: Callable[[], None]) -> float:
@@ -87,11 +91,12 @@ async def gathered(n: int) -> float:
 REQUEST = b'{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}\n'
 
 
-def echo_floor(echo: str, n: int, depth: int, spin: float = DEFAULT_SPIN) -> float:
+def echo_floor(echo: str, n: int, depth: int, spin: float = HELPER_SPIN) -> float:
     """Calls per second through a bare pipe echo, depth lines in flight.
 
-    Like Client, the loop watches the echo's output for spin seconds before
-    it sleeps in read, and the echo watches its input as long.
+    Like Client, the loop sleeps in poll until the echo's output is readable;
+    the echo watches its input for spin seconds before sleeping, as the
+    helper does.
     """
     proc = subprocess.Popen([echo, "-fixture", "echo", f"-spin={round(spin * 1e9)}ns"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -105,9 +110,7 @@ def echo_floor(echo: str, n: int, depth: int, spin: float = DEFAULT_SPIN) -> flo
         os.write(fd_in, burst)
         want = len(burst)
         while want:
-            end = time.perf_counter() + spin
-            while not poll.poll(0) and time.perf_counter() < end:
-                pass
+            poll.poll()
             want -= len(os.read(fd_out, want))
     elapsed = time.perf_counter() - start
     proc.stdin.close()

@@ -67,6 +67,24 @@ def decode_responses(lines: list[bytes]) -> list[dict[str, Any]]:
     # Decoding to str first spares json.loads its encoding detection, and
     # raw_decode spares it half its cost; the text ends with the array's "]",
     # so an array that ends anywhere else is not the whole text.
+    if len(lines) == 1:  # the usual case, one call in flight
+        try:
+            values = [_DECODER.decode(lines[0].decode("utf-8", "replace"))]
+        except ValueError:
+            values = []
+    else:
+        values = _decode_together(lines)
+    out: list[dict[str, Any]] = []
+    for value in values:
+        if type(value) is dict:
+            out.append(value)
+        elif type(value) is list:
+            out.extend(v for v in value if type(v) is dict)
+    return out
+
+
+def _decode_together(lines: list[bytes]) -> list[Any]:
+    """The values of lines, decoded as one array if they make one, else one by one."""
     text = "[" + b",".join(lines).decode("utf-8", "replace") + "]"
     try:
         values, end = _DECODER.raw_decode(text)
@@ -79,10 +97,4 @@ def decode_responses(lines: list[bytes]) -> list[dict[str, Any]]:
                 values.append(json.loads(line.decode("utf-8", "replace")))
             except ValueError:
                 continue
-    out: list[dict[str, Any]] = []
-    for value in values:
-        if type(value) is dict:
-            out.append(value)
-        elif type(value) is list:
-            out.extend(v for v in value if type(v) is dict)
-    return out
+    return values  # type: ignore[no-any-return]
