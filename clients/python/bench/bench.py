@@ -7,10 +7,12 @@ measures the pipe floor from Python: a bare loop of os.write, poll and
 os.read on the echo's pipes, one request in flight and 256 in flight, and
 shows each sigrpc row's ratio to the floor of its kind. Like the client, the
 floor sleeps in poll until the answer comes (the client never busy-waits);
-the echo, like the helper by default, watches its input for 50 µs after
-answering (--spin); rows marked spin=0 have the echo or helper sleep at once
-too. The spawn row times Client() and its first answer (µs/call is then µs
-per spawn). Run it with `make bench-python`; it is a benchmark, not a test.
+the echo sleeps at once after answering, as the clients' helper does by
+default (spin=0). Rows marked "spin 50 µs" have the echo or the helper watch
+its input for 50 µs after answering first (--spin, the helper's own
+default). The spawn row times Client() and its first answer (µs/call is
+then µs per spawn). Run it with `make bench-python`; it is a benchmark, not
+a test.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Callable
 
 from sigrpc import AsyncClient, Client
 
-#: The helper's default --spin, in seconds.
+#: The helper's own default --spin, in seconds (the clients pass 0).
 HELPER_SPIN = 50e-6
 
 
@@ -91,12 +93,12 @@ async def gathered(n: int) -> float:
 REQUEST = b'{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}\n'
 
 
-def echo_floor(echo: str, n: int, depth: int, spin: float = HELPER_SPIN) -> float:
+def echo_floor(echo: str, n: int, depth: int, spin: float = 0.0) -> float:
     """Calls per second through a bare pipe echo, depth lines in flight.
 
     Like Client, the loop sleeps in poll until the echo's output is readable;
     the echo watches its input for spin seconds before sleeping, as the
-    helper does.
+    helper does with --spin.
     """
     proc = subprocess.Popen([echo, "-fixture", "echo", f"-spin={round(spin * 1e9)}ns"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -151,10 +153,10 @@ def main() -> None:
         rows.append(("pipe echo 256 in flight (floor)",
                      best(lambda: echo_floor(echo, n, 256)), "many"))
     if echo:
-        rows.append(("pipe echo one in flight, spin=0",
-                     best(lambda: echo_floor(echo, 20_000, 1, spin=0)), "one"))
-    with Client(spin=0) as c:
-        rows.append(("sigrpc one in flight, spin=0",
+        rows.append(("pipe echo one in flight, spin 50 µs",
+                     best(lambda: echo_floor(echo, 20_000, 1, spin=HELPER_SPIN)), "one"))
+    with Client(spin=HELPER_SPIN) as c:
+        rows.append(("sigrpc one in flight, spin 50 µs",
                      best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
     with Client() as c:
         rows.append(("sigrpc one in flight",

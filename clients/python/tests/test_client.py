@@ -33,10 +33,10 @@ def test_spin_out_of_range_is_refused(spin: float) -> None:
         sigrpc.AsyncClient(spin=spin)
 
 
-@pytest.mark.parametrize(("spin", "flag"), [(None, None), (0.0, "--spin=0ns"),
-                                            (1e-3, "--spin=1000000ns")])
-def test_spin_is_the_helpers_flag(spin: float | None, flag: str | None) -> None:
-    with Client(spin=spin) as c:
+@pytest.mark.parametrize(("spin", "flag"), [("default", "--spin=0ns"), (None, None),
+                                            (5e-5, "--spin=50000ns"), (1e-3, "--spin=1000000ns")])
+def test_spin_is_the_helpers_flag(spin: float | str | None, flag: str | None) -> None:
+    with Client() if spin == "default" else Client(spin=spin) as c:  # type: ignore[arg-type]
         argv = Path(f"/proc/{c.pid}/cmdline").read_bytes().split(b"\0")
         spins = [a for a in argv if a.startswith(b"--spin")]
         assert spins == ([] if flag is None else [flag.encode()])

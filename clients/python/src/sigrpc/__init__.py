@@ -20,11 +20,12 @@ from ._calls import ChildInfo, ProcessInfo, SignalLike, Termination, TreeMember
 from ._client import Client
 from ._errors import HelperExited, PolicyError, RPCError, TimeoutExpired
 from ._process import AsyncProcess, Process
-from ._spawn import find_helper
+from ._spawn import DEFAULT_SPIN, find_helper
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_SPIN",
     "AsyncClient",
     "AsyncProcess",
     "ChildInfo",

@@ -23,7 +23,7 @@ from ._calls import Call, Op, Steps
 from ._connection import CLOSE_GRACE_SECONDS
 from ._errors import HelperExited, error_from_response
 from ._process import AsyncProcess
-from ._spawn import StderrTail, helper_argv
+from ._spawn import DEFAULT_SPIN, StderrTail, helper_argv
 from ._wire import decode_responses, encode_request
 
 T = TypeVar("T")
@@ -98,7 +98,7 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
-        spin: float | None = None,
+        spin: float | None = DEFAULT_SPIN,
     ) -> None:
         self._argv = helper_argv(command, args, spin)
         self._transport: asyncio.SubprocessTransport | None = None
@@ -118,7 +118,7 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
-        spin: float | None = None,
+        spin: float | None = DEFAULT_SPIN,
     ) -> AsyncClient:
         """Spawn the helper and return a client for it."""
         client = cls(command, args=args, spin=spin)

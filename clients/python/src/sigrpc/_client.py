@@ -13,7 +13,7 @@ from ._bind import sync_method
 from ._calls import Call, Op, Steps
 from ._connection import Connection
 from ._process import Process
-from ._spawn import helper_argv
+from ._spawn import DEFAULT_SPIN, helper_argv
 
 T = TypeVar("T")
 
@@ -35,9 +35,10 @@ class Client:
         command: the helper to run (a path, or a name on PATH).
         args: extra helper flags, such as ``["--descendants-only"]``.
         spin: the helper's ``--spin``, in seconds (0 to 0.001): how long the
-            helper watches its input after answering before it sleeps. None
-            leaves the helper's default (50 µs). The client itself never
-            busy-waits.
+            helper watches its input after answering before it sleeps.
+            Default 0: the client never busy-waits (a caller sleeps until its
+            answer comes), and a helper watching meanwhile only takes a CPU
+            the client could use. None leaves the helper's own default (50 µs).
 
     Raises:
         FileNotFoundError: the helper cannot be found.
@@ -49,7 +50,7 @@ class Client:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
-        spin: float | None = None,
+        spin: float | None = DEFAULT_SPIN,
     ) -> None:
         self._conn = Connection(helper_argv(command, args, spin))
         self._finalizer = weakref.finalize(self, self._conn.close)
