@@ -67,13 +67,8 @@ def decode_responses(lines: list[bytes]) -> list[dict[str, Any]]:
     # Decoding to str first spares json.loads its encoding detection, and
     # raw_decode spares it half its cost; the text ends with the array's "]",
     # so an array that ends anywhere else is not the whole text.
-    if len(lines) == 1:  # the usual case, one call in flight
-        try:
-            values = [_DECODER.decode(lines[0].decode("utf-8", "replace"))]
-        except ValueError:
-            values = []
-    else:
-        values = _decode_together(lines)
+    # One line (the usual case, one call in flight) is decoded alone.
+    values = _decode_one(lines[0]) if len(lines) == 1 else _decode_together(lines)
     out: list[dict[str, Any]] = []
     for value in values:
         if type(value) is dict:
@@ -81,6 +76,21 @@ def decode_responses(lines: list[bytes]) -> list[dict[str, Any]]:
         elif type(value) is list:
             out.extend(v for v in value if type(v) is dict)
     return out
+
+
+def _decode_one(line: bytes) -> list[Any]:
+    """The value of line, as a list of none or one."""
+    text = line.decode("utf-8", "replace")
+    try:  # the helper's compact line: raw_decode alone (decode would also skip whitespace)
+        value, end = _DECODER.raw_decode(text)
+        if end == len(text):
+            return [value]
+    except ValueError:
+        pass
+    try:
+        return [json.loads(text)]
+    except ValueError:
+        return []
 
 
 def _decode_together(lines: list[bytes]) -> list[Any]:
@@ -93,8 +103,5 @@ def _decode_together(lines: list[bytes]) -> list[Any]:
     except ValueError:
         values = []
         for line in lines:
-            try:
-                values.append(json.loads(line.decode("utf-8", "replace")))
-            except ValueError:
-                continue
+            values.extend(_decode_one(line))
     return values  # type: ignore[no-any-return]
