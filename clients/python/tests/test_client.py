@@ -363,3 +363,36 @@ def test_garbage_collection_ends_the_helper() -> None:
 def test_version_tracks_the_helper() -> None:
     out = subprocess.run([HELPER, "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["sigrpc", sigrpc.__version__]
+
+
+def test_rpc_timeout_bounds_a_wait_of_several_requests(
+    client: Client, child: subprocess.Popen[bytes]
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        client.wait(child.pid, rpc_timeout=0.1)  # forever: a series of one-day waits
+    with pytest.raises(TimeoutError):
+        client.process(child.pid).wait(rpc_timeout=0.1)
+    assert time.monotonic() - started < 2
+    assert client.signum("TERM") == 15
+
+
+def test_children(client: Client, spawn: Spawn) -> None:
+    """children(pid) lists a child with its identity (once the helper has children)."""
+    parent = spawn("sh", "-c", "sleep 60 & wait")
+    listing = Path(f"/proc/{parent.pid}/task/{parent.pid}/children")
+    wait_until(lambda: listing.read_text().strip(), what="the grandchild")
+    grandchild = int(listing.read_text().split()[0])
+    try:
+        try:
+            found = client.children(parent.pid)
+        except RPCError as missing:  # this helper has no children yet
+            assert missing.code == -32601
+            return
+        assert [(c.pid, c.ppid, c.comm) for c in found] == [(grandchild, parent.pid, "sleep")]
+        assert found[0].start_time == client.inspect(grandchild).start_time
+        assert grandchild in [c.pid for c in client.children(os.getpid(), recursive=True)]
+    finally:
+        # Still the child of the live sh, so the pid is still this test's grandchild.
+        os.kill(grandchild, signal.SIGKILL)
+        assert parent.wait(10) is not None
