@@ -130,3 +130,21 @@ def test_other_tasks_run_while_calls_are_in_flight() -> None:
             assert ticks - before >= 500  # at least one turn per call
 
     run(main())
+
+
+def test_first_calls_made_together_start_one_helper() -> None:
+    starts = 0
+
+    class Counting(AsyncClient):
+        async def _start_helper(self) -> None:
+            nonlocal starts
+            starts += 1
+            await super()._start_helper()
+
+    async def main() -> None:
+        c = Counting()  # not started: the first calls start it
+        assert await asyncio.gather(*(c.signum(i) for i in range(10))) == list(range(10))
+        await c.close()
+
+    run(main())
+    assert starts == 1

@@ -111,6 +111,7 @@ class AsyncClient:
         self._dead: HelperExited | None = None
         self._stderr = StderrTail()
         self._outbox: list[bytes] = []
+        self._starting: asyncio.Future[None] | None = None
 
     @classmethod
     async def start(
@@ -126,8 +127,14 @@ class AsyncClient:
         return client
 
     async def _spawn(self) -> None:
+        """Start the helper, once, however many first calls await it together."""
         if self._transport is not None:
             return
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start_helper())
+        await asyncio.shield(self._starting)
+
+    async def _start_helper(self) -> None:
         loop = asyncio.get_running_loop()
         self._transport, self._protocol = await loop.subprocess_exec(
             lambda: _HelperProtocol(self),

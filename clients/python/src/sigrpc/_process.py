@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _calls
@@ -89,7 +89,8 @@ def wait(proc: _Identity, timeout: float | None = None, *,
     return Steps(_wait(proc, chunks, timeout), rpc_timeout)
 
 
-def _wait(proc: _Identity, chunks: Any, timeout: float | None) -> Generator[Call[Any], Any, None]:
+def _wait(proc: _Identity, chunks: Iterator[int],
+          timeout: float | None) -> Generator[Call[Any], Any, None]:
     # Each wait request pins whatever process has the pid when it starts, so
     # check first (and before each further request) that it is still ours.
     for ms in chunks:
