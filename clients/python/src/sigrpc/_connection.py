@@ -152,6 +152,8 @@ class Connection:
             while True:
                 if waker is None:
                     self._read_until(slot, deadline)  # stops reading as it returns
+                    if slot.done:  # the usual end; set under the lock it has just left
+                        break
                 elif deadline is None:
                     waker.acquire()
                 else:
