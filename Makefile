@@ -5,7 +5,13 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 CROSS_OS    := darwin freebsd netbsd openbsd dragonfly
 
 PYTHON      ?= python3
+# make test-python runs in its own virtual environment (ignored by git), made
+# with $(PYTHON) and holding the client with its dev extra; remade when it is
+# missing, when pyproject.toml changes, or when its python no longer runs.
+PY_VENV     := clients/python/.venv
+PY_VENV_PY  := $(CURDIR)/$(PY_VENV)/bin/python
 PY_ENV      := cd clients/python && PYTHONPATH=src SIGRPC_BIN=$(CURDIR)/$(BIN)
+PY_TEST_ENV := cd clients/python && SIGRPC_BIN=$(CURDIR)/$(BIN)
 
 # Releases (make dist): the platforms that get a helper, as GOOS-GOARCH.
 # FreeBSD gets an npm package but no wheel (see clients/python/hatch_build.py).
@@ -16,7 +22,7 @@ DIST_VENV       := build/dist-venv
 DIST_PY         := $(DIST_VENV)/bin/python
 DIST_BUILD      := $(DIST_PY) -m build --no-isolation --outdir dist clients/python
 
-.PHONY: help build run test test-go test-python test-node bench-node lint cross fuzz fuzz-short bench bench-go bench-python clean
+.PHONY: help build run test test-go test-python py-venv test-node bench-node lint cross fuzz fuzz-short bench bench-go bench-python clean
 .PHONY: dist dist-tools dist-python dist-node test-dist set-version FORCE
 
 help: ## list the targets
@@ -38,10 +44,25 @@ test: test-go test-python test-node fuzz-short test-dist ## every check and test
 test-go: lint cross ## Go: format, vet, staticcheck, other OSes, tests with -race
 	$(GO) test -race -count=1 ./...
 
-test-python: build ## Python client: ruff, mypy --strict, pytest against bin/sigrpc
-	$(PY_ENV) $(PYTHON) -m ruff check .
-	$(PY_ENV) $(PYTHON) -m mypy
-	$(PY_ENV) $(PYTHON) -m pytest -q
+test-python: build py-venv ## Python client: ruff, mypy --strict, pytest against bin/sigrpc (in clients/python/.venv)
+	$(PY_TEST_ENV) $(PY_VENV_PY) -m ruff check .
+	$(PY_TEST_ENV) $(PY_VENV_PY) -m mypy
+	$(PY_TEST_ENV) $(PY_VENV_PY) -m pytest -q
+
+py-venv: ## make (or remake) clients/python/.venv with the client and its dev extra
+	@if ! $(PY_VENV_PY) -c 'import sigrpc, pytest, pytest_timeout, mypy, ruff' 2>/dev/null \
+	    || [ clients/python/pyproject.toml -nt $(PY_VENV)/.installed ]; then \
+	  echo "making $(PY_VENV) with $(PYTHON)"; \
+	  rm -rf $(PY_VENV); \
+	  if $(PYTHON) -m venv $(PY_VENV) 2>/dev/null; then :; else \
+	    echo "$(PYTHON) -m venv failed (Debian: no python3-venv?); making one without pip"; \
+	    rm -rf $(PY_VENV) && $(PYTHON) -m venv --without-pip $(PY_VENV) \
+	    && $(PYTHON) -m pip --python $(PY_VENV_PY) install --quiet --disable-pip-version-check pip \
+	    || exit 1; \
+	  fi; \
+	  $(PY_VENV_PY) -m pip install --quiet --disable-pip-version-check -e 'clients/python[dev]' \
+	    && touch $(PY_VENV)/.installed || exit 1; \
+	fi
 
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -3,13 +3,16 @@
 Prints one-in-flight and pipelined rates (threads and asyncio) and compares
 them with os.kill in-process and with spawning /bin/kill per call. With
 $SIGRPC_ECHO set to a pipe echo (`sigrpc-bench -fixture echo`), it also
-measures the pipe floor from Python: a bare loop of os.write and os.read on
-the echo's pipes, one request in flight and 256 in flight, and shows each
-sigrpc row's ratio to the floor of its kind. The floor watches the pipe for
-the client's default spin before sleeping, as the client and the helper do;
-rows marked spin=0 show both sides sleeping at once. The spawn row times
-Client() and its first answer (µs/call is then µs per spawn). Run it with `make
-bench-python`; it is a benchmark, not a test.
+measures the pipe floor from Python: a bare loop of os.write, poll and
+os.read on the echo's pipes, one request in flight and 256 in flight, and
+shows each sigrpc row's ratio to the floor of its kind. Like the client, the
+floor sleeps in poll until the answer comes (the client never busy-waits);
+the echo sleeps at once after answering, as the clients' helper does by
+default (spin=0). Rows marked "spin 50 µs" have the echo or the helper watch
+its input for 50 µs after answering first (--spin, the helper's own
+default). The spawn row times Client() and its first answer (µs/call is
+then µs per spawn). Run it with `make bench-python`; it is a benchmark, not
+a test.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from sigrpc import DEFAULT_SPIN, AsyncClient, Client
+from sigrpc import AsyncClient, Client
+
+#: The helper's own default --spin, in seconds (the clients pass 0).
+HELPER_SPIN = 50e-6
 
 
 def rate(n: int, fn: Callable[[], None]) -> float:
@@ -87,11 +93,12 @@ async def gathered(n: int) -> float:
 REQUEST = b'{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}\n'
 
 
-def echo_floor(echo: str, n: int, depth: int, spin: float = DEFAULT_SPIN) -> float:
+def echo_floor(echo: str, n: int, depth: int, spin: float = 0.0) -> float:
     """Calls per second through a bare pipe echo, depth lines in flight.
 
-    Like Client, the loop watches the echo's output for spin seconds before
-    it sleeps in read, and the echo watches its input as long.
+    Like Client, the loop sleeps in poll until the echo's output is readable;
+    the echo watches its input for spin seconds before sleeping, as the
+    helper does with --spin.
     """
     proc = subprocess.Popen([echo, "-fixture", "echo", f"-spin={round(spin * 1e9)}ns"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -105,9 +112,7 @@ def echo_floor(echo: str, n: int, depth: int, spin: float = DEFAULT_SPIN) -> flo
         os.write(fd_in, burst)
         want = len(burst)
         while want:
-            end = time.perf_counter() + spin
-            while not poll.poll(0) and time.perf_counter() < end:
-                pass
+            poll.poll()
             want -= len(os.read(fd_out, want))
     elapsed = time.perf_counter() - start
     proc.stdin.close()
@@ -148,10 +153,10 @@ def main() -> None:
         rows.append(("pipe echo 256 in flight (floor)",
                      best(lambda: echo_floor(echo, n, 256)), "many"))
     if echo:
-        rows.append(("pipe echo one in flight, spin=0",
-                     best(lambda: echo_floor(echo, 20_000, 1, spin=0)), "one"))
-    with Client(spin=0) as c:
-        rows.append(("sigrpc one in flight, spin=0",
+        rows.append(("pipe echo one in flight, spin 50 µs",
+                     best(lambda: echo_floor(echo, 20_000, 1, spin=HELPER_SPIN)), "one"))
+    with Client(spin=HELPER_SPIN) as c:
+        rows.append(("sigrpc one in flight, spin 50 µs",
                      best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
     with Client() as c:
         rows.append(("sigrpc one in flight",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 ABSENT_PID = 2147483647
+
+Spawn = Callable[..., "subprocess.Popen[bytes]"]
 
 
 def _helper() -> str:
@@ -28,6 +32,24 @@ HELPER = _helper()
 os.environ["SIGRPC_BIN"] = HELPER
 
 
+def wait_until(condition: Callable[[], object], seconds: float = 10, what: str = "") -> None:
+    """Poll condition every millisecond until it holds; fail after seconds."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
+        time.sleep(0.001)
+
+
+def run_threads(pool: list[threading.Thread], seconds: float) -> None:
+    """Start the threads and join them all; fail if one is still running after seconds."""
+    for t in pool:
+        t.start()
+    deadline = time.monotonic() + seconds
+    for t in pool:
+        t.join(max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in pool), "a caller was left waiting"
+
+
 @pytest.fixture
 def helper() -> str:
     """The helper binary under test."""
@@ -35,7 +57,7 @@ def helper() -> str:
 
 
 @pytest.fixture
-def spawn() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+def spawn() -> Iterator[Spawn]:
     """Start children (default: a long sleep); kill and reap them afterwards."""
     children: list[subprocess.Popen[bytes]] = []
 
@@ -52,6 +74,6 @@ def spawn() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
 
 
 @pytest.fixture
-def child(spawn: Callable[..., subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+def child(spawn: Spawn) -> subprocess.Popen[bytes]:
     """One long-sleeping child."""
     return spawn()

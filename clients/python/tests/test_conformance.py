@@ -1,10 +1,24 @@
-"""The shared conformance vectors (rpc/testdata/conformance.json), run raw."""
+"""The shared conformance vectors (rpc/testdata/conformance.json), run raw.
+
+Every run is made twice:
+
+- closed: write the whole input, close stdin, read stdout to its end; the
+  output must be exactly the expected bytes and the exit status 0;
+- open: write the whole input and keep stdin open; exactly the expected
+  bytes must arrive within OPEN_WAIT_SECONDS (answers never wait for more
+  input); then close stdin: no further output, exit status 0. Cases marked
+  ``"needs_eof": true`` (their answers come only at the end of input) are
+  skipped in this mode.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
@@ -12,6 +26,26 @@ from conftest import HELPER, ROOT
 
 VECTORS = ROOT / "rpc" / "testdata" / "conformance.json"
 GOOS = {"linux": "linux", "darwin": "darwin"}.get(sys.platform, sys.platform.rstrip("0123456789"))
+
+#: How long the open mode waits for the expected answers.
+OPEN_WAIT_SECONDS = 2.0
+
+#: Raw cases that fail in open mode against the helper on this branch, whose
+#: fix is pending with the helper's engineer. Non-strict: they pass unnoticed
+#: once the helper answers them (or are skipped once the vectors mark them
+#: needs_eof).
+OPEN_MODE_PENDING_HELPER_FIX = frozenset({
+    # Breaches of PROTOCOL.md section 1 (answers never wait for input): a
+    # complete message followed by blank lines is held back, and so is the
+    # -32600 for a declared length over the limit (due at the header).
+    "ndjson: blank and whitespace lines are ignored",
+    "lsp: a huge declared length is answered without buffering",
+    # Answered only at the end of input by nature: needs_eof candidates.
+    "ndjson: a final line without newline is answered",
+    "lsp: input ending inside the headers",
+    "lsp: input ending inside a body",
+    "lsp: input ending right after a header block",
+})
 
 
 def _frame(framing: str, bodies: list[str]) -> bytes:
@@ -33,20 +67,59 @@ def _runs() -> list[Any]:
             continue  # open_only cases run with stdin kept open (the Go suite)
         flags = case.get("flags", [])
         if "framing" in case:
-            args = ["--framing", case["framing"], *flags]
-            runs.append(pytest.param(args, case["input"].encode(), case["output"].encode(),
-                                     id=case["name"]))
-            continue
-        for framing in ("ndjson", "lsp"):
-            runs.append(pytest.param(["--framing", framing, *flags],
-                                     _frame(framing, case["requests"]),
-                                     _frame(framing, case["responses"]),
-                                     id=f"{case['name']} [{framing}]"))
+            variants = [(case["name"], ["--framing", case["framing"], *flags],
+                         case["input"].encode(), case["output"].encode())]
+        else:
+            variants = [(f"{case['name']} [{framing}]", ["--framing", framing, *flags],
+                         _frame(framing, case["requests"]), _frame(framing, case["responses"]))
+                        for framing in ("ndjson", "lsp")]
+        for name, args, given, expected in variants:
+            runs.append(pytest.param("closed", args, given, expected, id=f"closed: {name}"))
+            marks: list[Any] = []
+            if case.get("needs_eof"):
+                marks.append(pytest.mark.skip(reason="needs_eof: answered only at end of input"))
+            elif case["name"] in OPEN_MODE_PENDING_HELPER_FIX:
+                marks.append(pytest.mark.xfail(
+                    reason="the helper holds this answer until more input (fix pending)",
+                    strict=False))
+            runs.append(pytest.param("open", args, given, expected, id=f"open: {name}",
+                                     marks=marks))
     return runs
 
 
-@pytest.mark.parametrize(("args", "given", "expected"), _runs())
-def test_vector(args: list[str], given: bytes, expected: bytes) -> None:
+def _open_mode(args: list[str], given: bytes, expected: bytes) -> None:
+    proc = subprocess.Popen([HELPER, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdin and proc.stdout
+    stdin, stdout = proc.stdin.fileno(), proc.stdout.fileno()
+    os.set_blocking(stdin, False)
+    got, rest = b"", memoryview(given)
+    deadline = time.monotonic() + OPEN_WAIT_SECONDS
+    try:
+        # Write the input and read at the same time, so that neither pipe fills.
+        while len(got) < len(expected) and (remaining := deadline - time.monotonic()) > 0:
+            readable, writable, _ = select.select([stdout], [stdin] if rest else [], [], remaining)
+            if writable:
+                rest = rest[os.write(stdin, rest):]
+            if readable:
+                chunk = os.read(stdout, len(expected) - len(got))
+                if not chunk:
+                    break
+                got += chunk
+        assert not rest, "the helper did not take the whole input"
+        assert got == expected, f"with input kept open, {len(got)} of {len(expected)} bytes came"
+    finally:
+        os.set_blocking(stdin, True)
+        after, stderr = proc.communicate(timeout=20)  # closes stdin, reads to the end
+    assert after == b"", "output after the expected answers"
+    assert proc.returncode == 0, stderr
+
+
+@pytest.mark.parametrize(("mode", "args", "given", "expected"), _runs())
+def test_vector(mode: str, args: list[str], given: bytes, expected: bytes) -> None:
+    if mode == "open":
+        _open_mode(args, given, expected)
+        return
     done = subprocess.run([HELPER, *args], input=given, capture_output=True, timeout=20)
     assert done.returncode == 0, done.stderr
     assert done.stdout == expected

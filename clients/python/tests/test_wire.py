@@ -54,3 +54,9 @@ def test_decode_responses_decodes_lines_together_or_one_by_one() -> None:
     # Nor lines that close the joint array early: one is not JSON alone.
     assert decode_responses([b'{"id":1}]', b'[{"id":2}']) == []
     assert decode_responses([b'{"id":1}', b'{"id":2}] ']) == [{"id": 1}]
+    # One line alone: compact, padded, not JSON, not UTF-8.
+    assert decode_responses([b'{"id":1}']) == [{"id": 1}]
+    assert decode_responses([b' {"id":1}\r']) == [{"id": 1}]
+    assert decode_responses([b'{"id":1} x']) == []
+    assert decode_responses([b'[{"id":1},2]']) == [{"id": 1}]
+    assert decode_responses([b'{"id":"\xff"}']) == [{"id": "\ufffd"}]

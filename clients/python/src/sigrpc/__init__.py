@@ -2,8 +2,9 @@
 
 sigrpc is a small helper process that speaks JSON-RPC on its stdin and
 stdout. This package spawns it and gives Python the whole API: ``kill`` and
-``signum`` as in OpenResty's lua-resty-signal, plus ``inspect``, ``wait`` and
-``terminate`` with pidfd-based identity checks on Linux.
+``signum`` as in OpenResty's lua-resty-signal, plus ``inspect``, ``wait``,
+``terminate``, ``children`` and process handles pinned by their start time
+(pidfd-based on Linux), so that a reused pid is never signalled.
 
     >>> from sigrpc import Client
     >>> with Client() as c:
@@ -15,21 +16,28 @@ Errors are raised as ``os.kill`` raises them: ``ProcessLookupError``,
 """
 
 from ._aio import AsyncClient
-from ._calls import ProcessInfo, SignalLike, Termination
+from ._calls import ChildInfo, ProcessInfo, SignalLike, Termination, TreeMember
 from ._client import Client
-from ._errors import HelperExited, PolicyError, RPCError
-from ._spawn import DEFAULT_SPIN
+from ._errors import HelperExited, PolicyError, RPCError, TimeoutExpired
+from ._process import AsyncProcess, Process
+from ._spawn import DEFAULT_SPIN, find_helper
 from ._version import __version__
 
 __all__ = [
     "DEFAULT_SPIN",
     "AsyncClient",
+    "AsyncProcess",
+    "ChildInfo",
     "Client",
     "HelperExited",
     "PolicyError",
+    "Process",
     "ProcessInfo",
     "RPCError",
     "SignalLike",
     "Termination",
+    "TimeoutExpired",
+    "TreeMember",
     "__version__",
+    "find_helper",
 ]

@@ -1,19 +1,29 @@
-"""The asyncio client."""
+"""The asyncio client.
+
+How answers are read: the event loop's own subprocess transport reads the
+helper's pipes and calls ``_HelperProtocol.pipe_data_received``, which
+decodes the answers and sets each call's future. There is no reader task
+and no polling: the loop sleeps until the pipe has data. Requests made in
+one turn of the loop go out in one write.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
+import time
 from types import TracebackType
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from . import _calls
-from ._calls import ProcessInfo, SignalLike, Termination
-from ._client import CLOSE_GRACE_SECONDS
+from ._bind import async_method
+from ._calls import Call, Op, Steps
+from ._connection import CLOSE_GRACE_SECONDS
 from ._errors import HelperExited, error_from_response
+from ._process import AsyncProcess
 from ._spawn import DEFAULT_SPIN, StderrTail, helper_argv
-from ._watch import Watcher
 from ._wire import decode_responses, encode_request
 
 T = TypeVar("T")
@@ -23,8 +33,7 @@ OUTBOX_LIMIT = 1024
 
 
 class _HelperProtocol(asyncio.SubprocessProtocol):
-    """The helper's pipes as asyncio delivers them: answers are decoded and
-    handed to their futures as they arrive, with no task in between."""
+    """The helper's pipes as asyncio delivers them."""
 
     def __init__(self, client: AsyncClient) -> None:
         self.client = client
@@ -36,17 +45,12 @@ class _HelperProtocol(asyncio.SubprocessProtocol):
     def pipe_data_received(self, fd: int, data: bytes) -> None:
         """Deliver the answers in data (stdout), or keep it (stderr)."""
         if fd == 1:
-            self.answers(data)
+            lines = (self.rest + data).split(b"\n")
+            self.rest = lines.pop()
+            if lines:
+                self.client._deliver(decode_responses(lines))
         else:
             self.client._stderr.add(data)
-
-    def answers(self, data: bytes) -> None:
-        """Decode the complete lines of data and deliver them."""
-        lines = (self.rest + data).split(b"\n")
-        self.rest = lines.pop()
-        if lines:
-            for resp in decode_responses(lines):
-                self.client._deliver(resp)
 
     def pause_writing(self) -> None:
         """The pipe to the helper is full: writers wait in drain."""
@@ -65,7 +69,6 @@ class _HelperProtocol(asyncio.SubprocessProtocol):
             self.finished.set_result(None)
 
     def _wake_writers(self) -> None:
-        """Let every writer waiting in drain go on."""
         waiters, self.resumed = self.resumed, []
         for waiter in waiters:
             if not waiter.done():
@@ -83,18 +86,11 @@ class AsyncClient:
     """A sigrpc helper process and an asyncio client for it.
 
     Create it with ``await AsyncClient.start(...)`` or ``async with
-    AsyncClient(...)``. The helper is ``command`` if given, else
-    ``$SIGRPC_BIN``, else ``sigrpc`` on ``PATH``. Any number of tasks may call
-    methods concurrently (``asyncio.gather`` of thousands is fine). The methods
-    and their errors are those of Client.
-
-    ``spin`` is how long, in seconds, each side watches the pipe for the
-    other's next message before sleeping on it (0 to 1 ms; 0 sleeps at
-    once). The helper watches its input. The client watches for an answer
-    only after writing a call that is alone in flight and answers at once
-    (not ``wait`` or ``terminate``): it then holds the event loop for that
-    long at most, usually a few microseconds, and spares the loop its sleep
-    and wake-up. Like Client, it backs off while watching sees nothing.
+    AsyncClient(...) as c``; the arguments are those of Client. Any number of
+    tasks may call methods concurrently (``asyncio.gather`` of thousands is
+    fine); a client belongs to the event loop that started it. The methods,
+    their ``rpc_timeout`` and their errors are those of Client, awaited.
+    Arguments are checked when a method is called, before it is awaited.
     """
 
     def __init__(
@@ -102,21 +98,20 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
-        spin: float = DEFAULT_SPIN,
+        spin: float | None = DEFAULT_SPIN,
     ) -> None:
         self._argv = helper_argv(command, args, spin)
-        self._spin = spin
         self._transport: asyncio.SubprocessTransport | None = None
         self._protocol: _HelperProtocol | None = None
         self._stdin: asyncio.WriteTransport | None = None
-        self._stdout: IO[bytes] | None = None  # the pipe asyncio reads answers from
-        self._watcher: Watcher | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._unanswered = 0  # requests written whose answers have not been read
         self._ids = itertools.count(1)
+        self._closed = False
         self._dead: HelperExited | None = None
         self._stderr = StderrTail()
         self._outbox: list[bytes] = []
-        self._outbox_quick = False  # the first queued request answers at once
+        self._starting: asyncio.Future[None] | None = None
 
     @classmethod
     async def start(
@@ -124,7 +119,7 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
-        spin: float = DEFAULT_SPIN,
+        spin: float | None = DEFAULT_SPIN,
     ) -> AsyncClient:
         """Spawn the helper and return a client for it."""
         client = cls(command, args=args, spin=spin)
@@ -132,8 +127,14 @@ class AsyncClient:
         return client
 
     async def _spawn(self) -> None:
+        """Start the helper, once, however many first calls await it together."""
         if self._transport is not None:
             return
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start_helper())
+        await asyncio.shield(self._starting)
+
+    async def _start_helper(self) -> None:
         loop = asyncio.get_running_loop()
         self._transport, self._protocol = await loop.subprocess_exec(
             lambda: _HelperProtocol(self),
@@ -143,11 +144,8 @@ class AsyncClient:
             stderr=asyncio.subprocess.PIPE,
         )
         stdin = self._transport.get_pipe_transport(0)
-        stdout = self._transport.get_pipe_transport(1)
-        assert isinstance(stdin, asyncio.WriteTransport) and stdout is not None
+        assert isinstance(stdin, asyncio.WriteTransport)
         self._stdin = stdin
-        self._stdout = stdout.get_extra_info("pipe")
-        self._watcher = Watcher(self._stdout.fileno(), self._spin)
 
     @property
     def pid(self) -> int:
@@ -169,152 +167,147 @@ class AsyncClient:
         await self.close()
 
     async def close(self) -> None:
-        """End the helper cleanly (close stdin, wait, kill if it lingers). Idempotent.
+        """End every pending call (they raise HelperExited) and the helper.
 
-        Pending and later calls raise HelperExited.
+        Closes the helper's stdin; if it had requests to finish, also sends
+        it SIGTERM, which makes it cancel them; waits up to 2 s for it to
+        exit, then kills it. Later calls raise HelperExited. Idempotent.
         """
-        if self._dead is None:
-            self._dead = HelperExited("the client is closed")
+        if self._closed:
+            return
+        self._closed = True
+        self._fail(HelperExited("the client is closed"))
+        self._outbox.clear()
         transport, protocol = self._transport, self._protocol
         if transport is None or protocol is None:
             return
-        self._flush()  # calls already made still go out and are answered
         if self._stdin is not None and not self._stdin.is_closing():
             self._stdin.close()
+        if self._unanswered > 0 and transport.get_returncode() is None:
+            with contextlib.suppress(ProcessLookupError):
+                transport.terminate()
         try:
             await asyncio.wait_for(asyncio.shield(protocol.finished), CLOSE_GRACE_SECONDS)
-        except TimeoutError:
-            transport.kill()
+        except asyncio.TimeoutError:  # not the builtin TimeoutError on 3.10
+            with contextlib.suppress(ProcessLookupError):
+                transport.kill()
             await protocol.finished
         transport.close()
-        self._fail_all()
 
     def _on_exit(self) -> None:
         """The helper is gone: every pending and later call fails."""
+        assert self._transport is not None
+        self._fail(HelperExited(
+            "the sigrpc helper exited", self._transport.get_returncode(), self._stderr.text()
+        ))
+
+    def _fail(self, error: HelperExited) -> None:
         if self._dead is None:
-            assert self._transport is not None
-            self._dead = HelperExited(
-                "the sigrpc helper exited", self._transport.get_returncode(), self._stderr.text()
-            )
-        self._fail_all()
-
-    def _deliver(self, resp: dict[str, Any]) -> None:
-        fut = self._pending.pop(resp.get("id"), None)  # type: ignore[arg-type]
-        if fut is None or fut.done():
-            return
-        if "error" in resp:
-            fut.set_exception(error_from_response(resp["error"]))
-        else:
-            fut.set_result(resp.get("result"))
-
-    def _fail_all(self) -> None:
-        assert self._dead is not None
+            self._dead = error
         pending, self._pending = self._pending, {}
         for fut in pending.values():
             if not fut.done():
                 fut.set_exception(self._dead)
 
-    async def _invoke(self, call: _calls.Call[T], timeout: float | None) -> T:
+    def _deliver(self, responses: list[dict[str, Any]]) -> None:
+        self._unanswered -= len(responses)
+        pending = self._pending
+        for resp in responses:
+            fut = pending.pop(resp.get("id"), None)  # type: ignore[arg-type]
+            if fut is None or fut.done():
+                continue  # timed out or cancelled: the answer is dropped
+            if "error" in resp:
+                error = resp["error"]
+                fut.set_exception(error_from_response(error if isinstance(error, dict) else {}))
+            else:
+                fut.set_result(resp.get("result"))
+
+    def _flush(self) -> None:
+        """Write every queued request in one go."""
+        if not self._outbox:
+            return
+        data, self._outbox = b"".join(self._outbox), []
+        if self._stdin is not None and not self._stdin.is_closing():
+            self._stdin.write(data)
+
+    def _expire(self, request_id: int, method: str, rpc_timeout: float | None) -> None:
+        fut = self._pending.pop(request_id, None)
+        if fut is not None and not fut.done():
+            fut.set_exception(
+                TimeoutError(f"sigrpc {method}: no answer within rpc_timeout={rpc_timeout}s")
+            )
+
+    async def _call(self, method: str, params: Any, deadline: float | None,
+                    rpc_timeout: float | None) -> Any:
+        """Send a request and await its result (deadline: a time.monotonic())."""
         if self._dead is not None:
             raise self._dead
         if self._transport is None:
             await self._spawn()
-        request_id = next(self._ids)
+            if self._dead is not None:
+                raise self._dead
         loop = asyncio.get_running_loop()
+        request_id = next(self._ids)
         fut: asyncio.Future[Any] = loop.create_future()
         self._pending[request_id] = fut
-        self._outbox.append(encode_request(request_id, call.method, call.params))
-        if len(self._outbox) == 1:
-            self._outbox_quick = call.method in _calls.QUICK_METHODS
-            loop.call_soon(self._flush)  # one write for every call made this tick
-        elif len(self._outbox) >= OUTBOX_LIMIT:
+        self._unanswered += 1
+        outbox = self._outbox
+        outbox.append(encode_request(request_id, method, params))
+        if len(outbox) == 1:
+            loop.call_soon(self._flush)  # one write for every call made this turn
+        elif len(outbox) >= OUTBOX_LIMIT:
             self._flush()
             assert self._protocol is not None
             await self._protocol.drain()
+        if deadline is None:
+            return await fut
+        # loop.time() is time.monotonic() for the default loops.
+        timer = loop.call_at(loop.time() + (deadline - time.monotonic()),
+                             self._expire, request_id, method, rpc_timeout)
         try:
-            result = await asyncio.wait_for(fut, timeout) if timeout is not None else await fut
-        except TimeoutError:
-            self._pending.pop(request_id, None)
-            raise TimeoutError(f"sigrpc {call.method} did not answer within {timeout}s") from None
-        return call.convert(result)
+            return await fut
+        finally:
+            timer.cancel()
 
-    def _await_in_place(self) -> None:
-        """Watch for the answer before the loop sleeps, and deliver it if it comes.
+    async def _run(self, op: Op[T]) -> T:
+        """Run an operation built by a definition of ``_calls``."""
+        if type(op) is Call:
+            timeout = op.rpc_timeout
+            deadline = None if timeout is None else time.monotonic() + timeout
+            return op.convert(await self._call(op.method, op.params, deadline, timeout))
+        assert isinstance(op, Steps)
+        timeout = op.rpc_timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
+        gen = op.gen
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = gen.send(value) if error is None else gen.throw(error)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            try:
+                value = step.convert(await self._call(step.method, step.params, deadline, timeout))
+                error = None
+            except Exception as exc:  # the step's error is the generator's to handle
+                value, error = None, exc
 
-        Reads what the helper wrote and delivers it as the loop would have;
-        its caller's task then runs on the loop's next turn, and the loop
-        never sleeps waiting for the answer.
+    call = async_method(_calls.call)
+    signum = async_method(_calls.signum)
+    kill = async_method(_calls.kill)
+    signals = async_method(_calls.signals)
+    signame = async_method(_calls.signame)
+    inspect = async_method(_calls.inspect)
+    wait = async_method(_calls.wait)
+    terminate = async_method(_calls.terminate)
+    children = async_method(_calls.children)
+
+    async def process(self, pid: int, *, rpc_timeout: float | None = None) -> AsyncProcess:
+        """A handle on the process pid now is, pinned by its start time.
+
+        Raises:
+            ProcessLookupError: there is no such process.
+            TypeError, OverflowError: as os.kill, for a bad pid.
         """
-        assert self._watcher and self._protocol and self._stdout
-        if self._stdout.closed:  # asyncio saw the end: its fd may be another file's now
-            return
-        if not self._watcher.watch():
-            return
-        try:
-            data = os.read(self._stdout.fileno(), 1 << 16)
-        except OSError:  # not readable after all: the loop will see to it
-            return
-        if data:  # at the end of output the loop sees the end too, and fails the calls
-            self._protocol.answers(data)
-
-    def _flush(self) -> None:
-        """Write every queued request in one go.
-
-        A quick call alone in flight is then awaited in place.
-        """
-        if not self._outbox:
-            return
-        alone = len(self._outbox) == 1 and len(self._pending) == 1 and self._outbox_quick
-        data, self._outbox = b"".join(self._outbox), []
-        if self._stdin is not None and not self._stdin.is_closing():
-            self._stdin.write(data)
-            if alone:
-                self._await_in_place()
-
-    async def call(self, method: str, params: dict[str, Any] | list[Any] | None = None, *,
-                   timeout: float | None = None) -> Any:
-        """Call any method; return its result as decoded JSON."""
-        return await self._invoke(_calls.raw(method, params), timeout)
-
-    async def signum(self, name: SignalLike, *, timeout: float | None = None) -> int | None:
-        """See Client.signum."""
-        return await self._invoke(_calls.signum(name), timeout)
-
-    async def kill(self, pid: int, sig: SignalLike = "TERM", *, start_time: str | None = None,
-                   timeout: float | None = None) -> None:
-        """See Client.kill."""
-        await self._invoke(_calls.kill(pid, sig, start_time), timeout)
-
-    async def signals(self, *, timeout: float | None = None) -> dict[str, int]:
-        """See Client.signals."""
-        return await self._invoke(_calls.signals(), timeout)
-
-    async def signame(self, number: int, *, exit_status: bool = False,
-                      timeout: float | None = None) -> str | None:
-        """See Client.signame."""
-        return await self._invoke(_calls.signame(number, exit_status), timeout)
-
-    async def inspect(self, pid: int, *, timeout: float | None = None) -> ProcessInfo:
-        """See Client.inspect."""
-        return await self._invoke(_calls.inspect(pid), timeout)
-
-    async def wait(self, pid: int, seconds: float = 0.0, *,
-                   timeout: float | None = None) -> bool:
-        """See Client.wait."""
-        return await self._invoke(_calls.wait(pid, _calls.millis(seconds)), timeout)
-
-    async def terminate(
-        self,
-        pid: int,
-        sig: SignalLike = "TERM",
-        *,
-        grace: float = 5.0,
-        escalate: SignalLike | None = "KILL",
-        escalate_grace: float = 1.0,
-        start_time: str | None = None,
-        timeout: float | None = None,
-    ) -> Termination:
-        """See Client.terminate."""
-        call = _calls.terminate(pid, sig, _calls.millis(grace), escalate,
-                                _calls.millis(escalate_grace), start_time)
-        return await self._invoke(call, timeout)
+        info = await self._run(_calls.process(pid, rpc_timeout=rpc_timeout))
+        return AsyncProcess(self, _calls.check_pid(pid), info.start_time)

@@ -10,6 +10,9 @@ CODE_POLICY = -32001
 CODE_UNSUPPORTED = -32002
 CODE_INVALID_PARAMS = -32602
 
+#: The ``data.reason`` of an unknown signal name (the only way to recognise it).
+REASON_UNKNOWN_SIGNAL = "unknown-signal"
+
 
 class RPCError(Exception):
     """A JSON-RPC error the helper answered with, not mapped to anything closer.
@@ -26,6 +29,9 @@ class RPCError(Exception):
         self.message = message
         self.data = data
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.code, self.message, self.data))
+
 
 class PolicyError(RPCError):
     """The helper's safety policy refused the request; nothing was sent.
@@ -37,14 +43,14 @@ class PolicyError(RPCError):
 
     def __init__(self, code: int, message: str, data: Any = None) -> None:
         super().__init__(code, message, data)
-        self.reason: str = data.get("reason", "") if isinstance(data, dict) else ""
+        self.reason: str = str(data.get("reason", "")) if isinstance(data, dict) else ""
 
 
 class HelperExited(Exception):
-    """The helper process is gone (or the client was closed).
+    """The helper process is gone, or the client was closed.
 
-    Raised for every call that was pending when the helper exited, and for
-    every call after.
+    Raised for every call that was pending when it happened, and for every
+    call after.
 
     Attributes:
         returncode: the helper's exit status (negative: killed by that signal),
@@ -54,11 +60,32 @@ class HelperExited(Exception):
 
     def __init__(self, message: str, returncode: int | None = None, stderr: str = "") -> None:
         detail = f"{message} (exit status {returncode})" if returncode is not None else message
-        if stderr:
+        if stderr.strip():
             detail += f"; stderr: {stderr.strip()}"
         super().__init__(detail)
+        self.message = message
         self.returncode = returncode
         self.stderr = stderr
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.returncode, self.stderr))
+
+
+class TimeoutExpired(TimeoutError):
+    """A process did not exit within the time it was given (``Process.wait``).
+
+    Attributes:
+        pid: the process id.
+        timeout: the seconds waited.
+    """
+
+    def __init__(self, pid: int, timeout: float | None) -> None:
+        super().__init__(f"process {pid} did not exit within {timeout} seconds")
+        self.pid = pid
+        self.timeout = timeout
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.pid, self.timeout))
 
 
 def error_from_response(error: dict[str, Any]) -> Exception:
@@ -66,19 +93,23 @@ def error_from_response(error: dict[str, Any]) -> Exception:
 
     OS errors become ``OSError(errnum, message)``, which Python turns into
     ``ProcessLookupError`` for ESRCH and ``PermissionError`` for EPERM, exactly
-    as ``os.kill`` raises them; an unknown signal name becomes ``ValueError``;
-    a policy refusal ``PolicyError``; anything else ``RPCError``.
+    as ``os.kill`` raises them (a ``data.reason``, such as ``"start_time
+    mismatch"``, is kept as ``exc.reason``); an unknown signal name, known
+    only by ``data.reason == "unknown-signal"``, becomes ``ValueError``; a
+    policy refusal ``PolicyError``; anything else ``RPCError``.
     """
-    code = int(error.get("code", 0))
+    code = error.get("code")
+    code = code if type(code) is int else 0
     message = str(error.get("message", ""))
     data = error.get("data")
-    if code == CODE_OS_ERROR and isinstance(data, dict) and "errnum" in data:
-        exc = OSError(int(data["errnum"]), message)
-        exc.reason = data.get("reason", "")  # type: ignore[attr-defined]
+    reason = data.get("reason") if isinstance(data, dict) else None
+    if code == CODE_OS_ERROR and isinstance(data, dict) and type(data.get("errnum")) is int:
+        exc = OSError(data["errnum"], message)
+        exc.reason = reason or ""  # type: ignore[attr-defined]
         return exc
-    if code == CODE_INVALID_PARAMS and message == "unknown signal name":
-        signal = data.get("signal") if isinstance(data, dict) else None
-        return ValueError(f"unknown signal name: {signal!r}")
+    if reason == REASON_UNKNOWN_SIGNAL:
+        assert isinstance(data, dict)
+        return ValueError(f"unknown signal name: {data.get('signal')!r}")
     if code == CODE_POLICY:
         return PolicyError(code, message, data)
     return RPCError(code, message, data)

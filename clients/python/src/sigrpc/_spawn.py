@@ -1,4 +1,4 @@
-"""Finding the helper binary, and keeping the tail of its stderr."""
+"""Finding the helper binary, its command line, and the tail of its stderr."""
 
 from __future__ import annotations
 
@@ -6,69 +6,99 @@ import os
 import shutil
 from collections import deque
 from collections.abc import Sequence
+from pathlib import Path
 
 #: How much of the helper's stderr a HelperExited carries.
 STDERR_TAIL_BYTES = 4096
 
-#: How long, in seconds, each side watches the pipe for the other's next
-#: message before sleeping on it (the helper's ``--spin``). Waking a process
-#: that sleeps costs tens of microseconds on a virtual machine; watching
-#: costs CPU only while nothing arrives, at most this long per message.
-DEFAULT_SPIN = 50e-6
-
-#: The longest spin the helper accepts.
+#: The longest ``spin`` the helper accepts, in seconds.
 MAX_SPIN = 1e-3
+
+#: The clients' default ``spin`` (the helper's ``--spin``): 0, the helper
+#: sleeps at once after answering. The clients never busy-wait, so a helper
+#: that watches for the next request only takes a CPU from its client; on
+#: the project's 2-core machine a call alone in flight is faster without it.
+DEFAULT_SPIN = 0.0
+
+#: Where a platform wheel puts the helper, inside the installed package.
+BUNDLED_HELPER = Path(__file__).resolve().parent / "_bin" / "sigrpc"
+
+INSTALL_HINT = (
+    "install a platform wheel, which carries the helper (pip install sigrpc), "
+    "or build it from a clone of the repository (go build ./cmd/sigrpc) and set "
+    "SIGRPC_BIN to the binary, or pass Client(command=...)"
+)
 
 
 def helper_argv(
-    command: str | os.PathLike[str] | None, args: Sequence[str], spin: float
+    command: str | os.PathLike[str] | None, args: Sequence[str], spin: float | None
 ) -> list[str]:
-    """The helper's command line: ndjson framing, spin, then the caller's args.
+    """The helper's command line: ndjson framing, ``--spin`` if given, then args.
 
     Raises:
         FileNotFoundError: as find_helper.
         ValueError: spin is not between 0 and MAX_SPIN seconds.
+        TypeError: args is a single string.
     """
-    if not 0 <= spin <= MAX_SPIN:  # also refuses NaN
-        raise ValueError(f"spin must be between 0 and {MAX_SPIN} seconds, not {spin!r}")
-    return [find_helper(command), "--framing", "ndjson", f"--spin={round(spin * 1e9)}ns", *args]
+    if isinstance(args, str | bytes):
+        raise TypeError("args is a sequence of arguments, not one string")
+    argv = [find_helper(command), "--framing", "ndjson"]
+    if spin is not None:
+        if not 0 <= spin <= MAX_SPIN:  # also refuses NaN
+            raise ValueError(f"spin must be between 0 and {MAX_SPIN} seconds, not {spin!r}")
+        argv.append(f"--spin={round(spin * 1e9)}ns")
+    return [*argv, *args]
 
 
-def find_helper(command: str | os.PathLike[str] | None) -> str:
-    """Return the helper to run: command, else $SIGRPC_BIN, else the helper bundled
-    in this package (sigrpc/_bin/sigrpc, from a platform wheel), else sigrpc on PATH.
+def _executable(path: str | os.PathLike[str]) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def find_helper(command: str | os.PathLike[str] | None = None) -> str:
+    """Return the helper to run, trying in this order:
+
+    1. ``command``, if given (a path, or a name looked up on PATH);
+    2. ``$SIGRPC_BIN``, if set;
+    3. the helper bundled in the installed package (``sigrpc/_bin/sigrpc``);
+    4. ``sigrpc`` on ``PATH``.
+
+    An explicit ``command`` or ``$SIGRPC_BIN`` that does not name an
+    executable is an error: a typo there never falls through to another helper.
 
     Raises:
-        FileNotFoundError: none of them names an executable; the message says
-            which were tried.
+        FileNotFoundError: no helper found; the message lists what was tried
+            and how to install one.
     """
-    tried: list[str] = []
     if command is not None:
         path = os.fspath(command)
-        resolved = shutil.which(path) if os.sep not in path else path
-        if resolved and os.access(resolved, os.X_OK):
-            return resolved
-        raise FileNotFoundError(f"sigrpc helper not found: command={path!r} is not an executable")
+        found = shutil.which(path) if os.sep not in path else path
+        if found and _executable(found):
+            return found
+        raise FileNotFoundError(
+            f"sigrpc helper not found: command={path!r} is not an executable; {INSTALL_HINT}"
+        )
+    tried: list[str] = []
     env = os.environ.get("SIGRPC_BIN")
     if env:
-        if os.access(env, os.X_OK) and os.path.isfile(env):
+        if _executable(env):
             return env
-        tried.append(f"$SIGRPC_BIN={env!r} (not an executable)")
-    else:
-        tried.append("$SIGRPC_BIN (not set)")
-    bundled = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bin", "sigrpc")
-    if os.access(bundled, os.X_OK):
-        return bundled
-    tried.append(f"the bundled helper {bundled!r} (not in this installation)")
+        raise FileNotFoundError(
+            f"sigrpc helper not found: $SIGRPC_BIN={env!r} is not an executable; {INSTALL_HINT}"
+        )
+    tried.append("$SIGRPC_BIN (not set)")
+    if _executable(BUNDLED_HELPER):
+        return str(BUNDLED_HELPER)
+    tried.append(f"the bundled helper {str(BUNDLED_HELPER)!r} (not there)")
     found = shutil.which("sigrpc")
     if found:
         return found
     tried.append("'sigrpc' on PATH (not found)")
-    raise FileNotFoundError("sigrpc helper not found; tried " + ", ".join(tried))
+    raise FileNotFoundError(f"sigrpc helper not found; tried {', '.join(tried)}; {INSTALL_HINT}")
 
 
 class StderrTail:
-    """Keeps the last STDERR_TAIL_BYTES of the helper's stderr."""
+    """Keeps the last STDERR_TAIL_BYTES of the helper's stderr (thread-safe
+    enough: one writer, and readers that copy)."""
 
     def __init__(self) -> None:
         self._chunks: deque[bytes] = deque()
@@ -83,4 +113,4 @@ class StderrTail:
 
     def text(self) -> str:
         """The tail as text."""
-        return b"".join(self._chunks)[-STDERR_TAIL_BYTES:].decode("utf-8", "replace")
+        return b"".join(list(self._chunks))[-STDERR_TAIL_BYTES:].decode("utf-8", "replace")

@@ -67,6 +67,34 @@ def decode_responses(lines: list[bytes]) -> list[dict[str, Any]]:
     # Decoding to str first spares json.loads its encoding detection, and
     # raw_decode spares it half its cost; the text ends with the array's "]",
     # so an array that ends anywhere else is not the whole text.
+    # One line (the usual case, one call in flight) is decoded alone.
+    values = _decode_one(lines[0]) if len(lines) == 1 else _decode_together(lines)
+    out: list[dict[str, Any]] = []
+    for value in values:
+        if type(value) is dict:
+            out.append(value)
+        elif type(value) is list:
+            out.extend(v for v in value if type(v) is dict)
+    return out
+
+
+def _decode_one(line: bytes) -> list[Any]:
+    """The value of line, as a list of none or one."""
+    text = line.decode("utf-8", "replace")
+    try:  # the helper's compact line: raw_decode alone (decode would also skip whitespace)
+        value, end = _DECODER.raw_decode(text)
+        if end == len(text):
+            return [value]
+    except ValueError:
+        pass
+    try:
+        return [json.loads(text)]
+    except ValueError:
+        return []
+
+
+def _decode_together(lines: list[bytes]) -> list[Any]:
+    """The values of lines, decoded as one array if they make one, else one by one."""
     text = "[" + b",".join(lines).decode("utf-8", "replace") + "]"
     try:
         values, end = _DECODER.raw_decode(text)
@@ -75,14 +103,5 @@ def decode_responses(lines: list[bytes]) -> list[dict[str, Any]]:
     except ValueError:
         values = []
         for line in lines:
-            try:
-                values.append(json.loads(line.decode("utf-8", "replace")))
-            except ValueError:
-                continue
-    out: list[dict[str, Any]] = []
-    for value in values:
-        if type(value) is dict:
-            out.append(value)
-        elif type(value) is list:
-            out.extend(v for v in value if type(v) is dict)
-    return out
+            values.extend(_decode_one(line))
+    return values  # type: ignore[no-any-return]
