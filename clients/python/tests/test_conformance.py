@@ -7,8 +7,10 @@ Every run is made twice:
 - open: write the whole input and keep stdin open; exactly the expected
   bytes must arrive within OPEN_WAIT_SECONDS (answers never wait for more
   input); then close stdin: no further output, exit status 0. Cases marked
-  ``"needs_eof": true`` (their answers come only at the end of input) are
-  skipped in this mode.
+  ``"needs_eof": true`` (their answers come only at the end of input) run
+  only closed; cases marked ``"open_only": true`` (their input ends with the
+  start of a message, which the end of input would answer too) run only
+  open, and may answer more once stdin closes.
 """
 
 from __future__ import annotations
@@ -30,24 +32,6 @@ GOOS = {"linux": "linux", "darwin": "darwin"}.get(sys.platform, sys.platform.rst
 #: How long the open mode waits for the expected answers.
 OPEN_WAIT_SECONDS = 2.0
 
-#: Raw cases that fail in open mode against the helper on this branch, whose
-#: fix is pending with the helper's engineer. Non-strict: they pass unnoticed
-#: once the helper answers them (or are skipped once the vectors mark them
-#: needs_eof).
-OPEN_MODE_PENDING_HELPER_FIX = frozenset({
-    # Breaches of PROTOCOL.md section 1 (answers never wait for input): a
-    # complete message followed by blank lines is held back, and so is the
-    # -32600 for a declared length over the limit (due at the header).
-    "ndjson: blank and whitespace lines are ignored",
-    "lsp: a huge declared length is answered without buffering",
-    # Answered only at the end of input by nature: needs_eof candidates.
-    "ndjson: a final line without newline is answered",
-    "lsp: input ending inside the headers",
-    "lsp: input ending inside a body",
-    "lsp: input ending right after a header block",
-})
-
-
 def _frame(framing: str, bodies: list[str]) -> bytes:
     out = b""
     for body in bodies:
@@ -63,8 +47,8 @@ def _runs() -> list[Any]:
     cases = json.loads(VECTORS.read_text())["cases"]
     runs = []
     for case in cases:
-        if case.get("platform") not in (None, GOOS) or case.get("open_only"):
-            continue  # open_only cases run with stdin kept open (the Go suite)
+        if case.get("platform") not in (None, GOOS):
+            continue
         flags = case.get("flags", [])
         if "framing" in case:
             variants = [(case["name"], ["--framing", case["framing"], *flags],
@@ -74,20 +58,15 @@ def _runs() -> list[Any]:
                          _frame(framing, case["requests"]), _frame(framing, case["responses"]))
                         for framing in ("ndjson", "lsp")]
         for name, args, given, expected in variants:
-            runs.append(pytest.param("closed", args, given, expected, id=f"closed: {name}"))
-            marks: list[Any] = []
-            if case.get("needs_eof"):
-                marks.append(pytest.mark.skip(reason="needs_eof: answered only at end of input"))
-            elif case["name"] in OPEN_MODE_PENDING_HELPER_FIX:
-                marks.append(pytest.mark.xfail(
-                    reason="the helper holds this answer until more input (fix pending)",
-                    strict=False))
-            runs.append(pytest.param("open", args, given, expected, id=f"open: {name}",
-                                     marks=marks))
+            if not case.get("open_only"):
+                runs.append(pytest.param("closed", args, given, expected, id=f"closed: {name}"))
+            if not case.get("needs_eof"):
+                mode = "open_only" if case.get("open_only") else "open"
+                runs.append(pytest.param(mode, args, given, expected, id=f"open: {name}"))
     return runs
 
 
-def _open_mode(args: list[str], given: bytes, expected: bytes) -> None:
+def _open_mode(args: list[str], given: bytes, expected: bytes, more_at_eof: bool) -> None:
     proc = subprocess.Popen([HELPER, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     assert proc.stdin and proc.stdout
@@ -111,14 +90,14 @@ def _open_mode(args: list[str], given: bytes, expected: bytes) -> None:
     finally:
         os.set_blocking(stdin, True)
         after, stderr = proc.communicate(timeout=20)  # closes stdin, reads to the end
-    assert after == b"", "output after the expected answers"
+    assert more_at_eof or after == b"", "output after the expected answers"
     assert proc.returncode == 0, stderr
 
 
 @pytest.mark.parametrize(("mode", "args", "given", "expected"), _runs())
 def test_vector(mode: str, args: list[str], given: bytes, expected: bytes) -> None:
-    if mode == "open":
-        _open_mode(args, given, expected)
+    if mode != "closed":
+        _open_mode(args, given, expected, more_at_eof=mode == "open_only")
         return
     done = subprocess.run([HELPER, *args], input=given, capture_output=True, timeout=20)
     assert done.returncode == 0, done.stderr
