@@ -1,8 +1,10 @@
 package signal
 
 import (
+	"context"
 	"errors"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,6 +23,10 @@ type Killer struct {
 	// noPidfd forces the fallback that holds bare pids, as on kernels
 	// without pidfds; tests set it to exercise that path.
 	noPidfd bool
+	// waitHook, if set, replaces Terminate's waits: tests use it to make a
+	// wait miss an exit, as a polling wait could, and prove that the
+	// escalation still goes only to the process the handle holds.
+	waitHook func(ctx context.Context, p *Process, d time.Duration) bool
 	// handles holds handles for reuse by Kill.
 	handles handleCache
 	// opening admits maxOpening goroutines at a time to open a process;

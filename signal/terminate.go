@@ -50,7 +50,7 @@ func (k *Killer) Terminate(ctx context.Context, t Target, sig int64, timeout tim
 	if err := k.sendChecked(p, t, n); err != nil {
 		return Termination{}, err
 	}
-	res := Termination{Exited: p.WaitTimeout(ctx, timeout)}
+	res := Termination{Exited: k.waitTimeout(ctx, p, timeout)}
 	if !res.Exited && escalate != nil && ctx.Err() == nil {
 		res = k.escalate(ctx, p, t, esc, escalateTimeout)
 	}
@@ -69,7 +69,15 @@ func (k *Killer) escalate(ctx context.Context, p *Process, t Target, esc Number,
 	case err != nil:
 		return Termination{Exited: p.Exited()} // gone since the wait: nothing was delivered
 	}
-	return Termination{Escalated: true, Exited: p.WaitTimeout(ctx, timeout)}
+	return Termination{Escalated: true, Exited: k.waitTimeout(ctx, p, timeout)}
+}
+
+// waitTimeout is p.WaitTimeout, or the test hook that replaces it.
+func (k *Killer) waitTimeout(ctx context.Context, p *Process, d time.Duration) bool {
+	if k.waitHook != nil {
+		return k.waitHook(ctx, p, d)
+	}
+	return p.WaitTimeout(ctx, d)
 }
 
 // Wait reports whether process pid terminates (a zombie counts) within
