@@ -329,4 +329,3 @@ func TestThreadIDsAreRefused(t *testing.T) {
 		}
 	})
 }
-
