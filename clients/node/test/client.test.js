@@ -216,7 +216,7 @@ describe('kill', { timeout: 10_000 }, () => {
 
   test('policy: pid -1 is refused (broadcast) and nothing is sent', async () => {
     await rejects(c.kill(-1, 'NONE'), PolicyError, { code: 'ERR_SIGRPC_POLICY', reason: 'broadcast', rpcCode: -32001, name: 'PolicyError' });
-    await rejects(c.kill(0, 'NONE'), PolicyError, { reason: 'process-group' });
+    await rejects(c.kill(-ABSENT_PID, 'NONE'), PolicyError, { reason: 'process-group' }); // a group no process can lead
   });
 
   test('policy: the helper itself is refused (self)', async () => {
