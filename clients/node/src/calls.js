@@ -279,9 +279,11 @@ export const NOT_WRAPPED = Object.freeze({
  * @throws {TypeError | RangeError} a value the method cannot take, as Node's own APIs throw
  */
 export function writeParams(call, args, options) {
+  const params = call.params;
   let out = '';
   let next = 0;
-  for (const p of call.params) {
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
     const name = p.option ?? p.wire;
     const given = p.option === undefined ? args[next++] : options?.[p.option];
     const value = p.write(given, name);
@@ -289,7 +291,7 @@ export function writeParams(call, args, options) {
       if (p.required) throw invalidArgType(name, 'given', given);
       continue;
     }
-    out += (out === '' ? ',"params":{"' : ',"') + p.wire + '":' + JSON.stringify(value);
+    out += (out === '' ? ',"params":{"' : ',"') + p.wire + '":' + (typeof value === 'number' ? value : JSON.stringify(value));
   }
   return out === '' ? '' : out + '}';
 }

@@ -296,7 +296,11 @@ export class Client {
       try {
         body = ',"params":' + JSON.stringify(params);
       } catch (err) {
-        return Promise.reject(err);
+        const invalid = /** @type {TypeError & {code: string}} */ (
+          new TypeError(`The "params" argument cannot be written as JSON: ${/** @type {Error} */ (err).message}`, { cause: err })
+        );
+        invalid.code = 'ERR_INVALID_ARG_VALUE';
+        return Promise.reject(invalid);
       }
     }
     return this.#request(method, JSON.stringify(method), body, undefined, options);
@@ -642,7 +646,11 @@ export class Client {
       try {
         value = call.read(msg.result);
       } catch (err) {
-        call.reject(new Error(`sigrpc helper answered ${call.method} with an unexpected result: ${JSON.stringify(msg.result)}`, { cause: err }));
+        const unexpected = /** @type {Error & {code: string}} */ (
+          new Error(`sigrpc helper answered ${call.method} with an unexpected result: ${JSON.stringify(msg.result)}`, { cause: err })
+        );
+        unexpected.code = 'ERR_SIGRPC_INVALID_RESPONSE';
+        call.reject(unexpected);
         return;
       }
       call.resolve(value);
