@@ -19,7 +19,17 @@ export const MAX_WAIT_MS = 86_400_000;
  * @property {unknown} [default] the value the helper applies when it is omitted, in wire units
  * @property {(value: unknown, name: string) => unknown} write checks a value as given
  *   (throws as Node's own APIs do) and returns what to send; undefined: omit it
+ * @property {string} key `"wire":`, as written before its value (set by {@link param})
  */
+
+/**
+ * A param, as the table below states it.
+ * @param {Omit<Param, 'key'>} p
+ * @returns {Param}
+ */
+function param(p) {
+  return { ...p, key: JSON.stringify(p.wire) + ':' };
+}
 
 /**
  * One method.
@@ -113,9 +123,9 @@ function startTimeArg(value, name) {
 }
 
 /** @type {Param} */
-const PID = { wire: 'pid', required: true, write: pidArg };
+const PID = param({ wire: 'pid', required: true, write: pidArg });
 /** @type {Param} */
-const START_TIME = { wire: 'start_time', option: 'startTime', write: startTimeArg };
+const START_TIME = param({ wire: 'start_time', option: 'startTime', write: startTimeArg });
 
 /**
  * @typedef {object} ProcessInfo What the system reports about a process (`inspect`, Linux only).
@@ -197,21 +207,21 @@ export const CALLS = Object.freeze({
   signum: {
     method: 'signum',
     params: [
-      {
+      param({
         wire: 'name',
         required: true,
         write(value, name) {
           if (typeof value === 'string' || Number.isSafeInteger(value)) return value;
           throw invalidArgType(name, 'of type string or an integer', value);
         },
-      },
+      }),
     ],
     read: undefined,
   },
   /** @type {Call} */
   kill: {
     method: 'kill',
-    params: [PID, { wire: 'signal', default: 'TERM', write: signalArg }, START_TIME],
+    params: [PID, param({ wire: 'signal', default: 'TERM', write: signalArg }), START_TIME],
     read: () => true,
   },
   /** @type {Call} */
@@ -220,15 +230,15 @@ export const CALLS = Object.freeze({
   signame: {
     method: 'signame',
     params: [
-      {
+      param({
         wire: 'number',
         required: true,
         write(value, name) {
           if (Number.isSafeInteger(value)) return value;
           throw invalidArgType(name, 'an integer', value);
         },
-      },
-      { wire: 'exit_status', option: 'exitStatus', default: false, write: booleanArg },
+      }),
+      param({ wire: 'exit_status', option: 'exitStatus', default: false, write: booleanArg }),
     ],
     read: undefined,
   },
@@ -237,7 +247,7 @@ export const CALLS = Object.freeze({
   /** @type {Call} */
   wait: {
     method: 'wait',
-    params: [PID, { wire: 'timeout_ms', option: 'timeout', default: 0, write: millisArg }],
+    params: [PID, param({ wire: 'timeout_ms', option: 'timeout', default: 0, write: millisArg })],
     read: (r) => r.exited === true,
   },
   /** @type {Call} */
@@ -245,19 +255,19 @@ export const CALLS = Object.freeze({
     method: 'terminate',
     params: [
       PID,
-      { wire: 'signal', default: 'TERM', write: signalArg },
-      { wire: 'timeout_ms', option: 'timeout', default: 5000, write: millisArg },
-      { wire: 'escalate', option: 'escalate', default: 'KILL', write: escalateArg },
-      { wire: 'escalate_timeout_ms', option: 'escalateTimeout', default: 1000, write: millisArg },
+      param({ wire: 'signal', default: 'TERM', write: signalArg }),
+      param({ wire: 'timeout_ms', option: 'timeout', default: 5000, write: millisArg }),
+      param({ wire: 'escalate', option: 'escalate', default: 'KILL', write: escalateArg }),
+      param({ wire: 'escalate_timeout_ms', option: 'escalateTimeout', default: 1000, write: millisArg }),
       START_TIME,
-      { wire: 'tree', option: 'tree', default: false, write: flagArg },
+      param({ wire: 'tree', option: 'tree', default: false, write: flagArg }),
     ],
     read: readTermination,
   },
   /** @type {Call} */
   children: {
     method: 'children',
-    params: [PID, { wire: 'recursive', option: 'recursive', default: false, write: booleanArg }],
+    params: [PID, param({ wire: 'recursive', option: 'recursive', default: false, write: booleanArg })],
     read: readChildren,
   },
 });
@@ -280,6 +290,13 @@ export const NOT_WRAPPED = Object.freeze({
  */
 export function writeParams(call, args, options) {
   const params = call.params;
+  if (params.length === 1 && params[0].option === undefined) {
+    // One positional param (signum, inspect): the hot path, without a loop.
+    const p = params[0];
+    const value = p.write(args[0], p.wire);
+    if (value === undefined) throw invalidArgType(p.wire, 'given', args[0]);
+    return ',"params":{' + p.key + (typeof value === 'number' ? value : JSON.stringify(value)) + '}';
+  }
   let out = '';
   let next = 0;
   for (let i = 0; i < params.length; i++) {
@@ -291,7 +308,7 @@ export function writeParams(call, args, options) {
       if (p.required) throw invalidArgType(name, 'given', given);
       continue;
     }
-    out += (out === '' ? ',"params":{"' : ',"') + p.wire + '":' + (typeof value === 'number' ? value : JSON.stringify(value));
+    out += (out === '' ? ',"params":{' : ',') + p.key + (typeof value === 'number' ? value : JSON.stringify(value));
   }
   return out === '' ? '' : out + '}';
 }

@@ -1,15 +1,4 @@
 /**
- * One param of a method.
- *
- * @typedef {object} Param
- * @property {string} wire its name on the wire
- * @property {string} [option] its name in the options object; absent: it is the next positional argument
- * @property {boolean} [required] the helper requires it
- * @property {unknown} [default] the value the helper applies when it is omitted, in wire units
- * @property {(value: unknown, name: string) => unknown} write checks a value as given
- *   (throws as Node's own APIs do) and returns what to send; undefined: omit it
- */
-/**
  * One method.
  *
  * @typedef {object} Call
@@ -103,6 +92,10 @@ export type Param = {
      * (throws as Node's own APIs do) and returns what to send; undefined: omit it
      */
     write: (value: unknown, name: string) => unknown;
+    /**
+     * `"wire":`, as written before its value (set by {@link param})
+     */
+    key: string;
 };
 /**
  * One method.
