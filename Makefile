@@ -92,7 +92,7 @@ fuzz-short: ## every fuzz target for 100000 executions (part of make test)
 bench-go: ## Go micro-benchmarks of the hot paths, with allocation counts
 	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./signal/
 
-test-node: build ## Node client: npm ci, tsc --noEmit, node --test against bin/sigrpc
+test-node: build ## Node client: npm ci, tsc (sources checkJs strict, types/ up to date), node --test against bin/sigrpc
 	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
 	$(NODE_ENV_) npm run --silent typecheck
 	$(NODE_ENV_) npm test

@@ -1,125 +1,109 @@
 // The client: spawns the sigrpc helper and talks ndjson JSON-RPC over its pipes.
 
 import { spawn } from 'node:child_process';
-import { accessSync, statSync, constants as fsConstants } from 'node:fs';
-import { createRequire } from 'node:module';
-import { delimiter, dirname, join } from 'node:path';
 
-import {
-  AbortError,
-  HelperExitedError,
-  TimeoutError,
-  fromRPCError,
-} from './errors.js';
+import { CALLS, MAX_WAIT_MS, writeParams } from './calls.js';
+import { AbortError, HelperExitedError, TimeoutError, fromRPCError, invalidArgType, outOfRange } from './errors.js';
+import { findHelper } from './find.js';
 import { LineSplitter } from './lines.js';
+import { Process } from './process.js';
 
 /** How much of the helper's stderr a HelperExitedError carries. */
 const STDERR_TAIL_BYTES = 4096;
-/** How long close() lets the helper drain and exit before killing it. */
+/** How long close() lets the helper exit before killing it. */
 const CLOSE_GRACE_MS = 2000;
-/** How long start() waits for the helper's first answer (whatever the default timeout). */
+/** How long start() waits for the helper's first answer (whatever the rpcTimeout option). */
 const START_TIMEOUT_MS = 10_000;
 /** After the helper exits, how long to wait for its stdout to close. */
 const EXIT_DRAIN_MS = 250;
-/** setTimeout's limit; longer timeouts mean no timeout. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-const asyncDispose = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
+/** setTimeout's limit; a longer rpcTimeout means none. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * @typedef {object} ClientOptions
- * @property {string} [command] path (or name on `PATH`) of the helper; default `$SIGRPC_BIN`, else `sigrpc` on `PATH`
- * @property {string[]} [args] extra helper flags, e.g. `['--descendants-only']`
- * @property {number} [timeout] default per-call timeout in milliseconds (0: none, the default)
- * @property {boolean} [unref] do not keep the event loop alive while no call is pending
+ * @typedef {object} ClientOptions Options of `new Client()` and `Client.start()`.
+ * @property {string | undefined} [command] path (or name on `PATH`) of the helper; default: `$SIGRPC_BIN`,
+ *   else the helper in the platform package (`@sigrpc/<platform>-<arch>`), else `sigrpc` on `PATH`
+ * @property {readonly string[] | undefined} [args] extra helper flags, e.g. `['--descendants-only']`
+ * @property {number | undefined} [rpcTimeout] default deadline of every call, in milliseconds (0, the default: none)
+ * @property {boolean | undefined} [unref] do not keep the event loop alive while no call is pending
  */
 
 /**
- * @typedef {object} CallOptions
- * @property {number} [timeout] reject with `ERR_SIGRPC_TIMEOUT` after this many milliseconds (0: none)
- * @property {AbortSignal} [signal] reject with an `AbortError` when this signal aborts
+ * @typedef {object} CallOptions Options every call takes.
+ * @property {number | undefined} [rpcTimeout] reject with `ERR_SIGRPC_TIMEOUT` if no answer comes within
+ *   this many milliseconds (0: none); overrides the client's `rpcTimeout`
+ * @property {AbortSignal | undefined} [signal] reject with an `AbortError` when this signal aborts
  */
 
-/** @typedef {string | number} SignalLike a signal name (`'TERM'`, `'SIGTERM'`, `'term'`) or number */
+/** @typedef {string | number} SignalLike a signal name (`'SIGTERM'`, `'TERM'`, `'term'`, `'RTMIN+1'`) or number */
 
 /**
- * Find the helper to run: `command`, else `$SIGRPC_BIN`, else the helper in the
- * installed platform package `@sigrpc/<platform>-<arch>`, else `sigrpc` on `PATH`.
- *
- * @param {string} [command] explicit path or name
- * @returns {string} the executable's path
- * @throws {Error} `code: 'ENOENT'` naming everything tried
+ * @typedef {object} KillFields
+ * @property {string | undefined} [startTime] send only if the process still has this start time (from `inspect`);
+ *   else `ESRCH` with `reason: 'start_time mismatch'`
  */
-export function findHelper(command) {
-  /** @type {string[]} */
-  const tried = [];
-  if (command !== undefined && command !== null) {
-    const found = command.includes('/') ? (isExecutable(command) ? command : null) : which(command);
-    if (found) return found;
-    tried.push(`command option ${JSON.stringify(command)} (not an executable)`);
-  } else {
-    const env = process.env.SIGRPC_BIN;
-    if (env) {
-      if (isExecutable(env)) return env;
-      tried.push(`$SIGRPC_BIN=${JSON.stringify(env)} (not an executable)`);
-    } else {
-      tried.push('$SIGRPC_BIN (not set)');
-    }
-    const bundled = bundledHelper();
-    if (bundled) return bundled;
-    const found = which('sigrpc');
-    if (found) return found;
-    tried.push("'sigrpc' on PATH (not found)");
-  }
-  const err = /** @type {Error & {code: string, errno: number, syscall: string, tried: string[]}} */ (
-    new Error(`sigrpc helper not found; tried ${tried.join(', ')}`)
-  );
-  err.code = 'ENOENT';
-  err.errno = -2;
-  err.syscall = 'spawn';
-  err.tried = tried;
-  throw err;
-}
+/** @typedef {CallOptions & KillFields} KillOptions Options of `kill`. */
 
-/** The helper in the platform package `@sigrpc/<platform>-<arch>` (an optional dependency), if installed. */
-function bundledHelper() {
-  try {
-    const manifest = createRequire(import.meta.url).resolve(`@sigrpc/${process.platform}-${process.arch}/package.json`);
-    const path = join(dirname(manifest), 'bin', 'sigrpc');
-    return isExecutable(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
+/**
+ * @typedef {object} SignameFields
+ * @property {boolean | undefined} [exitStatus] also read a shell exit status 128 + n (`143` → `'TERM'`); default false
+ */
+/** @typedef {CallOptions & SignameFields} SignameOptions Options of `signame`. */
 
-/** @param {string} path */
-function isExecutable(path) {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
+/**
+ * @typedef {object} WaitFields
+ * @property {number | undefined} [timeout] how long to wait for the process to terminate, in milliseconds;
+ *   `Infinity`: as long as it takes
+ */
+/** @typedef {CallOptions & WaitFields} WaitOptions Options of `wait` (default `timeout` 0: check once). */
 
-/** @param {string} name */
-function which(name) {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const path = join(dir || '.', name);
-    if (isExecutable(path)) return path;
-  }
-  return null;
-}
+/**
+ * @typedef {object} StopFields
+ * @property {number | undefined} [timeout] milliseconds to wait for the process to go after the first signal; default 5000
+ * @property {SignalLike | null | undefined} [escalate] sent if it has not gone; `null`: never escalate. Default `'KILL'`
+ * @property {number | undefined} [escalateTimeout] milliseconds to wait after `escalate`; default 1000
+ * @property {boolean | undefined} [tree] the whole tree rooted at the process: stop it growing, signal every
+ *   member, escalate survivors (Linux; needs a helper that has it). Default false
+ */
+/** @typedef {CallOptions & StopFields} StopOptions Options of `Process#stop`. */
+
+/**
+ * @typedef {object} TerminateFields
+ * @property {string | undefined} [startTime] act only if the process still has this start time (from `inspect`)
+ */
+/** @typedef {StopOptions & TerminateFields} TerminateOptions Options of `terminate`. */
+
+/**
+ * @typedef {object} ChildrenFields
+ * @property {boolean | undefined} [recursive] every descendant, not only the children; default false
+ */
+/** @typedef {CallOptions & ChildrenFields} ChildrenOptions Options of `children`. */
+
+/**
+ * @typedef {object} HelperExit How the helper ended: what `client.closed` resolves with.
+ * @property {number | null} exitCode its exit code; null if it was killed by a signal or never ran
+ * @property {string | null} signal the signal that killed it, e.g. `'SIGKILL'`
+ * @property {string} stderr the last (up to 4 KiB) of what it wrote to stderr
+ * @property {boolean} requested `close()` was called before it exited
+ * @property {Error | undefined} error why it could not start, or why the client stopped it (an invalid answer)
+ */
+
+/** @typedef {import('./calls.js').Call} Call */
+/** @typedef {import('./calls.js').ProcessInfo} ProcessInfo */
+/** @typedef {import('./calls.js').ChildInfo} ChildInfo */
+/** @typedef {import('./calls.js').Termination} Termination */
 
 /** One call waiting for its answer. */
 class Pending {
   /**
    * @param {string} method
+   * @param {((result: any) => any) | undefined} read
    * @param {(value: any) => void} resolve
    * @param {(reason: Error) => void} reject
    */
-  constructor(method, resolve, reject) {
+  constructor(method, read, resolve, reject) {
     this.method = method;
+    this.read = read;
     this.resolve = resolve;
     this.reject = reject;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -136,104 +120,127 @@ class Pending {
  * any number of calls may be in flight at once.
  *
  * ```js
- * await using client = await Client.start();
- * await client.kill(child.pid, 'SIGTERM');
+ * const client = await Client.start();
+ * try {
+ *   await client.kill(child.pid, 'SIGTERM');
+ * } finally {
+ *   await client.close();
+ * }
  * ```
+ *
+ * @implements {AsyncDisposable}
  */
 export class Client {
+  /** @type {number} */
+  #rpcTimeout;
+  /** @type {Map<number, Pending>} */
+  #pending = new Map();
+  #lastId = 0;
+  /** The last id written to the helper. */
+  #lastSent = 0;
+  /** ndjson requests waiting for the next flush. */
+  #out = '';
+  #flushQueued = false;
+  /** stdin is over its high-water mark: wait for 'drain'. */
+  #blocked = false;
+  /** unref mode: hold the event loop only while calls are pending. */
+  #weak = false;
+  /** close() was called. */
+  #closeCalled = false;
+  /** @type {Promise<void> | null} */
+  #closing = null;
+  /** @type {HelperExit | null} set once the helper is gone */
+  #gone = null;
+  /** @type {{code: number | null, signal: string | null} | null} */
+  #exit = null;
+  /** @type {Error | undefined} why the helper is gone, if not by itself */
+  #cause = undefined;
+  /** @type {Buffer[]} */
+  #stderr = [];
+  #stderrSize = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #killTimer = undefined;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #drainTimer = undefined;
+  /** @type {import('node:child_process').ChildProcess} */
+  #child;
+  /** @type {import('node:stream').Writable & {ref(): void, unref(): void}} */
+  #stdin;
+  /** @type {import('node:stream').Readable & {ref(): void, unref(): void}} */
+  #stdout;
+  /** @type {import('node:stream').Readable & {ref(): void, unref(): void}} */
+  #stderrStream;
+  /** @type {Promise<void>} */
+  #spawned;
+  /** @type {Promise<HelperExit>} */
+  #closed;
+  /** @type {(exit: HelperExit) => void} */
+  #resolveClosed = () => {};
+
   /**
    * Spawn the helper. Calls may be made at once; use {@link Client.start}
    * to wait until the helper has answered a first request.
    *
    * @param {ClientOptions} [options]
-   * @throws {Error} `code: 'ENOENT'` if no helper can be found (the message says what was tried)
+   * @throws {Error} `code: 'ENOENT'` if no helper can be found (the message says what was tried and how to install it)
    */
   constructor(options = {}) {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    if ('timeout' in options) {
+      const err = /** @type {TypeError & {code: string}} */ (
+        new TypeError(
+          'The "timeout" option of Client is now "rpcTimeout" (a call\'s deadline, in milliseconds); ' +
+            '"timeout" means how long to wait for a process, in wait() and terminate()',
+        )
+      );
+      err.code = 'ERR_INVALID_ARG_VALUE';
+      throw err;
+    }
     const command = findHelper(options.command);
+    this.#rpcTimeout = rpcTimeoutArg(options.rpcTimeout ?? 0);
     const args = [...(options.args ?? []), '--framing', 'ndjson'];
-    /** @private */
-    this._timeout = checkTimeout(options.timeout ?? 0);
-    /** @internal @type {Map<number, Pending>} */
-    this._pending = new Map();
-    /** @private */
-    this._lastId = 0;
-    /** @private ndjson requests waiting for the next flush */
-    this._out = '';
-    /** @private */
-    this._flushQueued = false;
-    /** @private stdin is over its high-water mark: wait for 'drain' */
-    this._blocked = false;
-    /** @private unref mode: hold the event loop only while calls are pending */
-    this._weak = false;
-    /** @private close() was called */
-    this._closed = false;
-    /** @private @type {Promise<void> | null} */
-    this._closing = null;
-    /** @private @type {() => void} */
-    this._closedResolve = () => {};
-    /** @private @type {{exitCode: number | null, signal: string | null, stderr: string, cause?: unknown} | null} set once the helper is gone */
-    this._gone = null;
-    /** @private @type {{code: number | null, signal: string | null} | null} */
-    this._exit = null;
-    /** @private @type {unknown} why the helper is gone, if not by itself */
-    this._cause = undefined;
-    /** @private @type {Buffer[]} */
-    this._stderr = [];
-    /** @private */
-    this._stderrSize = 0;
-    /** @private @type {ReturnType<typeof setTimeout> | undefined} */
-    this._killTimer = undefined;
-    /** @private @type {ReturnType<typeof setTimeout> | undefined} */
-    this._drainTimer = undefined;
+    this.#closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
 
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
-    /** @private */
-    this._child = child;
-    /** @private */
-    this._stdin = /** @type {import('node:net').Socket} */ (child.stdin);
-    /** @private */
-    this._stdout = /** @type {import('node:net').Socket} */ (child.stdout);
-    /** @private */
-    this._stderrStream = /** @type {import('node:net').Socket} */ (child.stderr);
+    this.#child = child;
+    this.#stdin = /** @type {any} */ (child.stdin);
+    this.#stdout = /** @type {any} */ (child.stdout);
+    this.#stderrStream = /** @type {any} */ (child.stderr);
 
-    const splitter = new LineSplitter((line) => this._onLine(line));
-    this._stdout.on('data', (chunk) => splitter.push(chunk));
-    this._stdout.on('error', () => {});
-    this._stdin.on('error', () => {}); // EPIPE once the helper is gone; 'exit' reports it
-    this._stderrStream.on('data', (chunk) => this._onStderr(chunk));
-    this._stderrStream.on('error', () => {});
-    /** @private */
-    this._onDrain = () => {
-      this._blocked = false;
-      this._flush();
-    };
+    const splitter = new LineSplitter((line) => this.#onLine(line));
+    this.#stdout.on('data', (chunk) => splitter.push(chunk));
+    this.#stdout.on('error', () => {});
+    this.#stdin.on('error', () => {}); // EPIPE once the helper is gone; 'exit' reports it
+    this.#stderrStream.on('data', (chunk) => this.#onStderr(chunk));
+    this.#stderrStream.on('error', () => {});
 
-    /** @private @type {Promise<void>} */
-    this._spawned = new Promise((resolve, reject) => {
+    this.#spawned = new Promise((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    this._spawned.catch(() => {});
+    this.#spawned.catch(() => {});
     child.on('error', (err) => {
-      this._cause ??= err;
-      this._fail();
+      this.#cause ??= err;
+      this.#fail();
     });
     child.on('exit', (code, signal) => {
-      this._exit = { code, signal };
-      clearTimeout(this._killTimer);
+      this.#exit = { code, signal };
+      clearTimeout(this.#killTimer);
       // 'close' follows once stdout is read to its end; this is the fallback
       // should something else hold the pipe open.
-      this._drainTimer = setTimeout(() => this._fail(), EXIT_DRAIN_MS);
+      this.#drainTimer = setTimeout(() => this.#fail(), EXIT_DRAIN_MS);
     });
-    child.on('close', () => this._fail());
+    child.on('close', () => this.#fail());
 
     if (options.unref) this.unref();
   }
 
   /**
-   * Spawn the helper and wait (up to 10 s, whatever the `timeout` option)
-   * until it has answered a first request, so that a helper that cannot
-   * serve (bad `args`, not executable) rejects here.
+   * Spawn the helper and wait (up to 10 s, whatever the `rpcTimeout`
+   * option) until it has answered a first request, so that a helper that
+   * cannot serve (bad `args`, not executable) rejects here.
    *
    * @param {ClientOptions} [options]
    * @returns {Promise<Client>}
@@ -241,8 +248,8 @@ export class Client {
   static async start(options) {
     const client = new Client(options);
     try {
-      await client._spawned;
-      await client.signum(0, { timeout: START_TIMEOUT_MS });
+      await client.#spawned;
+      await client.signum(0, { rpcTimeout: START_TIMEOUT_MS });
     } catch (err) {
       await client.close();
       throw err;
@@ -250,21 +257,37 @@ export class Client {
     return client;
   }
 
-  /** The helper's process id (undefined if it failed to start). @returns {number | undefined} */
+  /**
+   * The helper's process id (undefined if it failed to start).
+   * @returns {number | undefined}
+   */
   get pid() {
-    return this._child.pid;
+    return this.#child.pid;
   }
 
   /**
-   * Send any request; resolves with its raw `result`.
+   * Settles when the helper has exited, for whatever reason: resolves (never
+   * rejects) with its exit code, signal and the tail of its stderr, and
+   * `requested: true` if `close()` was called first. A helper that dies on
+   * its own shows here without a call being made.
+   *
+   * @returns {Promise<HelperExit>}
+   */
+  get closed() {
+    return this.#closed;
+  }
+
+  /**
+   * Send any request; resolves with its raw `result` (the wire's names,
+   * e.g. `start_time`).
    *
    * @param {string} method e.g. `'signum'`, `'rpc.discover'`
-   * @param {unknown[] | Record<string, unknown>} [params] positional (array) or named (object)
+   * @param {readonly unknown[] | Readonly<Record<string, unknown>>} [params] positional (array) or named (object)
    * @param {CallOptions} [options]
    * @returns {Promise<unknown>}
    */
   call(method, params, options) {
-    if (typeof method !== 'string') return Promise.reject(invalidArgType('method', 'a string', method));
+    if (typeof method !== 'string') return Promise.reject(invalidArgType('method', 'of type string', method));
     let body = '';
     if (params !== undefined && params !== null) {
       if (typeof params !== 'object') {
@@ -273,68 +296,59 @@ export class Client {
       try {
         body = ',"params":' + JSON.stringify(params);
       } catch (err) {
-        return Promise.reject(err);
+        const invalid = /** @type {TypeError & {code: string}} */ (
+          new TypeError(`The "params" argument cannot be written as JSON: ${/** @type {Error} */ (err).message}`, { cause: err })
+        );
+        invalid.code = 'ERR_INVALID_ARG_VALUE';
+        return Promise.reject(invalid);
       }
     }
-    return this._request(method, JSON.stringify(method), body, options);
+    return this.#request(method, JSON.stringify(method), body, undefined, options);
   }
 
   /**
-   * The number of a signal name, or `null` if unknown; a number comes back unchanged.
+   * The number of a signal name, or `null` if this platform has none by that
+   * name; a number comes back unchanged.
    *
    * @param {SignalLike} name `'TERM'`, `'SIGTERM'`, `'term'`, `'RTMIN+1'`, or a number
    * @param {CallOptions} [options]
    * @returns {Promise<number | null>}
    */
   signum(name, options) {
-    if (typeof name !== 'string' && typeof name !== 'number') {
-      return Promise.reject(invalidArgType('name', 'a string or a number', name));
-    }
-    return this._request('signum', '"signum"', ',"params":[' + JSON.stringify(name) + ']', options);
+    return this.#call(CALLS.signum, [name], options);
   }
 
   /**
    * Send a signal, as `process.kill(pid, signal)` does; resolves `true`.
    *
    * @param {number} pid the process (groups, -1 and the helper itself are refused by policy)
-   * @param {SignalLike} [signal] default `'TERM'`; `0` or `'NONE'` checks that the process exists
-   * @param {CallOptions & {startTime?: string}} [options] `startTime` (from {@link Client#inspect}): send only if the process still has it
+   * @param {SignalLike | null} [signal] default `'TERM'`; `0` or `'NONE'` checks that the process exists
+   * @param {KillOptions} [options] `startTime` (from {@link Client#inspect}): send only if the process still has it
    * @returns {Promise<true>}
    */
-  kill(pid, signal = 'TERM', options) {
-    if (typeof signal !== 'string' && typeof signal !== 'number') {
-      return Promise.reject(invalidArgType('signal', 'a string or a number', signal));
-    }
-    /** @type {Record<string, unknown>} */
-    const params = { pid, signal };
-    if (options?.startTime !== undefined) params.start_time = options.startTime;
-    return /** @type {Promise<true>} */ (this._named('kill', params, options));
+  kill(pid, signal, options) {
+    return this.#call(CALLS.kill, [pid, signal], options);
   }
 
   /**
-   * Every signal name the platform knows (no `SIG` prefix, no real-time names) with its number.
+   * Every signal name this platform knows (no `SIG` prefix, no real-time names) with its number.
    *
    * @param {CallOptions} [options]
    * @returns {Promise<Record<string, number>>}
    */
   signals(options) {
-    return /** @type {Promise<Record<string, number>>} */ (
-      this._request('signals', '"signals"', '', options)
-    );
+    return this.#call(CALLS.signals, [], options);
   }
 
   /**
    * The canonical name of a signal number (`15` → `'TERM'`), or `null`.
    *
    * @param {number} number the signal number
-   * @param {CallOptions & {exitStatus?: boolean}} [options] `exitStatus: true` also reads a shell exit status 128+n (`143` → `'TERM'`)
+   * @param {SignameOptions} [options] `exitStatus: true` also reads a shell exit status 128 + n (`143` → `'TERM'`)
    * @returns {Promise<string | null>}
    */
   signame(number, options) {
-    /** @type {Record<string, unknown>} */
-    const params = { number };
-    if (options?.exitStatus !== undefined) params.exit_status = options.exitStatus;
-    return /** @type {Promise<string | null>} */ (this._named('signame', params, options));
+    return this.#call(CALLS.signame, [number], options);
   }
 
   /**
@@ -345,80 +359,130 @@ export class Client {
    * @returns {Promise<ProcessInfo>}
    */
   inspect(pid, options) {
-    return this._named('inspect', { pid }, options).then(toProcessInfo);
+    return this.#call(CALLS.inspect, [pid], options);
   }
 
   /**
-   * Wait until the process has terminated (a zombie counts), at most `ms`
-   * milliseconds; resolves `true` if it has. Works for any process, not only
-   * children. `ms = 0` checks once.
+   * Whether the process terminates (a zombie counts) within `timeout`
+   * milliseconds: resolves `true` once it has, `false` when the timeout
+   * passes. The default, 0, checks once; `Infinity` waits as long as it
+   * takes. Works for any process, not only children, and never holds up
+   * other calls.
    *
    * @param {number} pid
-   * @param {number} [ms] how long the helper waits, default 0
-   * @param {CallOptions} [options]
+   * @param {WaitOptions} [options]
    * @returns {Promise<boolean>}
    */
-  wait(pid, ms = 0, options) {
-    return this._named('wait', { pid, timeout_ms: ms }, options).then(toExited);
+  wait(pid, options) {
+    const timeout = options?.timeout;
+    if (typeof timeout === 'number' && timeout > MAX_WAIT_MS) return this.#waitLong(pid, timeout, options);
+    return this.#call(CALLS.wait, [pid], options);
   }
 
   /**
-   * Send `signal`, wait up to `grace` ms for the process to go; if it has
-   * not, send `escalate` (unless `null`) and wait up to `escalateGrace` ms.
-   * On Linux both signals go through one pidfd, so the escalation cannot hit
-   * a process that reused the pid.
+   * Wait longer than one request may (24 h), one request after another.
+   * @param {number} pid
+   * @param {number} timeout milliseconds, over 24 h, or Infinity
+   * @param {WaitOptions | undefined} options
+   * @returns {Promise<boolean>}
+   */
+  async #waitLong(pid, timeout, options) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const left = deadline - Date.now();
+      const step = Math.min(MAX_WAIT_MS, Math.max(0, left));
+      if (await this.#call(CALLS.wait, [pid], { ...options, timeout: step })) return true;
+      if (left <= MAX_WAIT_MS) return false;
+    }
+  }
+
+  /**
+   * Send `signal`, wait up to `timeout` ms for the process to go; if it has
+   * not, send `escalate` (unless `null`) and wait up to `escalateTimeout` ms.
+   * On Linux every signal goes through one pidfd, so the escalation cannot
+   * hit a process that reused the pid. With `tree: true`, the whole tree
+   * rooted at `pid` (needs a helper that has it).
    *
    * @param {number} pid
-   * @param {SignalLike} [signal] default `'TERM'`
-   * @param {CallOptions & TerminateOptions} [options]
+   * @param {SignalLike | null} [signal] default `'TERM'`
+   * @param {TerminateOptions} [options] `timeout` (default 5000), `escalate` (default `'KILL'`),
+   *   `escalateTimeout` (default 1000), `startTime`, `tree`
    * @returns {Promise<Termination>}
    */
-  terminate(pid, signal = 'TERM', options) {
-    if (typeof signal !== 'string' && typeof signal !== 'number') {
-      return Promise.reject(invalidArgType('signal', 'a string or a number', signal));
-    }
-    const escalate = options?.escalate;
-    if (escalate !== undefined && escalate !== null && typeof escalate !== 'string' && typeof escalate !== 'number') {
-      return Promise.reject(invalidArgType('escalate', 'a string, a number or null', escalate));
-    }
-    /** @type {Record<string, unknown>} */
-    const params = { pid, signal };
-    if (options) {
-      if (options.grace !== undefined) params.timeout_ms = options.grace;
-      if (escalate !== undefined) params.escalate = escalate;
-      if (options.escalateGrace !== undefined) params.escalate_timeout_ms = options.escalateGrace;
-      if (options.startTime !== undefined) params.start_time = options.startTime;
-    }
-    return this._named('terminate', params, options).then(toTermination);
+  terminate(pid, signal, options) {
+    return this.#call(CALLS.terminate, [pid, signal], options);
   }
 
   /**
-   * Close the helper's stdin and wait for it to exit: calls already made are
-   * still answered, later calls reject with `ERR_SIGRPC_HELPER_EXITED`. The
-   * helper is killed if it has not exited after 2 s. Idempotent; never rejects.
+   * The children of a process (with `recursive: true`, every descendant).
+   * Linux; needs a helper that has the `children` method.
+   *
+   * @param {number} pid
+   * @param {ChildrenOptions} [options]
+   * @returns {Promise<ChildInfo[]>}
+   */
+  children(pid, options) {
+    return this.#call(CALLS.children, [pid], options);
+  }
+
+  /**
+   * A handle on one process: it captures the process's start time now, and
+   * every signal it sends carries it, so it never reaches another process
+   * that reused the pid. Rejects with `ESRCH` if there is no such process.
+   *
+   * @param {number} pid
+   * @param {CallOptions} [options]
+   * @returns {Promise<Process>}
+   */
+  async process(pid, options) {
+    const info = await this.inspect(pid, options);
+    return new Process(this, info.pid, info.startTime);
+  }
+
+  /**
+   * Stop the helper. Every call still pending rejects at once with
+   * `ERR_SIGRPC_HELPER_EXITED` (a call not yet written is never sent; one
+   * the helper has read may still be carried out), and so does every later
+   * call. Resolves once the helper has exited (it is killed after 2 s).
+   * Idempotent; never rejects.
    *
    * @returns {Promise<void>}
    */
   close() {
-    if (this._closing) return this._closing;
-    this._closed = true;
-    this._closing = new Promise((resolve) => {
-      this._closedResolve = resolve;
-    });
-    if (this._gone) {
-      this._closedResolve();
-    } else {
-      if (this._out !== '') this._stdin.write(this._out);
-      this._out = '';
-      this._stdin.end();
-      this._killTimer = setTimeout(() => this._child.kill('SIGKILL'), CLOSE_GRACE_MS);
-      this._killTimer.unref();
+    if (this.#closing) return this.#closing;
+    this.#closeCalled = true;
+    this.#closing = this.#closed.then(() => {});
+    if (this.#gone) return this.#closing;
+    this.#out = ''; // requests not written yet are never sent
+    let busy = false;
+    for (const [id, call] of this.#pending) {
+      disarm(call);
+      const sent = id <= this.#lastSent;
+      busy ||= sent;
+      call.reject(
+        new HelperExitedError(
+          sent
+            ? `sigrpc client closed before the helper answered ${call.method} (the helper may still have carried it out)`
+            : `sigrpc client closed before ${call.method} was sent`,
+        ),
+      );
     }
-    return this._closing;
+    this.#pending.clear();
+    if (this.#weak) this.#release();
+    this.#stdin.end();
+    // At the end of its input the helper would finish a pending wait or
+    // terminate first; SIGTERM makes it cancel them and exit at once.
+    if (busy) this.#child.kill('SIGTERM');
+    this.#killTimer = setTimeout(() => this.#child.kill('SIGKILL'), CLOSE_GRACE_MS);
+    this.#killTimer.unref();
+    return this.#closing;
   }
 
-  /** Same as {@link Client#close}, for `await using`. @returns {Promise<void>} */
-  [asyncDispose]() {
+  /**
+   * Same as {@link Client#close}, for `await using`.
+   * @returns {Promise<void>}
+   */
+  [Symbol.asyncDispose]() {
     return this.close();
   }
 
@@ -430,108 +494,136 @@ export class Client {
    * @returns {this}
    */
   unref() {
-    this._weak = true;
-    this._stdin.unref();
-    this._stderrStream.unref();
-    if (this._pending.size === 0) this._release();
+    this.#weak = true;
+    this.#stdin.unref();
+    this.#stderrStream.unref();
+    if (this.#pending.size === 0) this.#release();
     return this;
-  }
-
-  /** Undo {@link Client#unref}: the helper keeps the event loop alive until closed. @returns {this} */
-  ref() {
-    this._weak = false;
-    this._stdin.ref();
-    this._stderrStream.ref();
-    this._hold();
-    return this;
-  }
-
-  /** @private */
-  _hold() {
-    this._child.ref();
-    this._stdout.ref();
-  }
-
-  /** @private */
-  _release() {
-    this._child.unref();
-    this._stdout.unref();
   }
 
   /**
-   * @private
-   * @param {string} method
-   * @param {Record<string, unknown>} params
-   * @param {CallOptions | undefined} options
+   * Undo {@link Client#unref}: the helper keeps the event loop alive until closed.
+   * @returns {this}
+   */
+  ref() {
+    this.#weak = false;
+    this.#stdin.ref();
+    this.#stderrStream.ref();
+    this.#hold();
+    return this;
+  }
+
+  #hold() {
+    this.#child.ref();
+    this.#stdout.ref();
+  }
+
+  #release() {
+    this.#child.unref();
+    this.#stdout.unref();
+  }
+
+  /**
+   * Check a call's arguments and send it.
+   * @param {Call} call
+   * @param {readonly unknown[]} args
+   * @param {any} options
    * @returns {Promise<any>}
    */
-  _named(method, params, options) {
-    return this._request(method, '"' + method + '"', ',"params":' + JSON.stringify(params), options);
+  #call(call, args, options) {
+    let params;
+    try {
+      params = writeParams(call, args, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#request(call.method, '"' + call.method + '"', params, call.read, options);
   }
 
   /**
    * The hot path: queue one request line and return its Promise.
    *
-   * @private
    * @param {string} method
    * @param {string} methodJSON the method as a JSON string
    * @param {string} paramsMember `,"params":...` or empty
+   * @param {((result: any) => any) | undefined} read
    * @param {CallOptions | undefined} options
    * @returns {Promise<any>}
    */
-  _request(method, methodJSON, paramsMember, options) {
-    if (this._closed || this._gone) return Promise.reject(this._goneError());
-    let timeout = this._timeout;
+  #request(method, methodJSON, paramsMember, read, options) {
+    if (this.#closeCalled || this.#gone) return Promise.reject(this.#goneError());
+    let timeout = this.#rpcTimeout;
     /** @type {AbortSignal | undefined} */
     let signal;
     if (options !== undefined && options !== null) {
-      if (options.timeout !== undefined) {
+      if (options.rpcTimeout !== undefined) {
         try {
-          timeout = checkTimeout(options.timeout);
+          timeout = rpcTimeoutArg(options.rpcTimeout);
         } catch (err) {
           return Promise.reject(err);
         }
       }
-      signal = options.signal ?? undefined;
-      if (signal && signal.aborted) return Promise.reject(new AbortError(signal.reason));
+      if (options.signal !== undefined) {
+        signal = options.signal;
+        if (!(signal instanceof AbortSignal)) {
+          return Promise.reject(invalidArgType('options.signal', 'an instance of AbortSignal', signal));
+        }
+        if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
+      }
     }
-    const id = ++this._lastId;
+    const id = ++this.#lastId;
     const line = '{"jsonrpc":"2.0","id":' + id + ',"method":' + methodJSON + paramsMember + '}\n';
     return new Promise((resolve, reject) => {
-      const call = new Pending(method, resolve, reject);
-      this._pending.set(id, call);
-      if (timeout > 0) call.timer = setTimeout(onTimeout, timeout, this, id, timeout);
+      const call = new Pending(method, read, resolve, reject);
+      this.#pending.set(id, call);
+      if (timeout > 0) call.timer = setTimeout(this.#onTimeout, timeout, id, timeout);
       if (signal) {
-        call.signal = signal;
-        call.onAbort = () => this._take(id)?.reject(new AbortError(signal.reason));
-        signal.addEventListener('abort', call.onAbort, { once: true });
+        const s = signal;
+        call.signal = s;
+        call.onAbort = () => this.#take(id)?.reject(new AbortError(s.reason));
+        s.addEventListener('abort', call.onAbort, { once: true });
       }
-      if (this._weak && this._pending.size === 1) this._hold();
-      this._out += line;
-      if (!this._flushQueued) {
-        this._flushQueued = true;
-        process.nextTick(flush, this);
+      if (this.#weak && this.#pending.size === 1) this.#hold();
+      this.#out += line;
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        process.nextTick(this.#flushNow);
       }
     });
   }
 
-  /** @internal Write every queued request with one write. */
-  _flush() {
-    this._flushQueued = false;
-    if (this._out === '' || this._blocked || this._closed) return;
-    const out = this._out;
-    this._out = '';
-    if (!this._stdin.write(out)) {
-      this._blocked = true;
-      this._stdin.once('drain', this._onDrain);
+  /**
+   * A call's deadline passed.
+   * @param {number} id
+   * @param {number} timeout
+   */
+  #onTimeout = (id, timeout) => {
+    const call = this.#take(id);
+    if (call) call.reject(new TimeoutError(call.method, timeout));
+  };
+
+  #flushNow = () => this.#flush();
+
+  /** Write every queued request with one write. */
+  #flush() {
+    this.#flushQueued = false;
+    if (this.#out === '' || this.#blocked || this.#closeCalled) return;
+    const out = this.#out;
+    this.#out = '';
+    this.#lastSent = this.#lastId;
+    if (!this.#stdin.write(out)) {
+      this.#blocked = true;
+      this.#stdin.once('drain', this.#onDrain);
     }
   }
 
-  /**
-   * @private
-   * @param {string} line one response
-   */
-  _onLine(line) {
+  #onDrain = () => {
+    this.#blocked = false;
+    this.#flush();
+  };
+
+  /** @param {string} line one response */
+  #onLine(line) {
     let msg;
     try {
       msg = JSON.parse(line);
@@ -539,95 +631,95 @@ export class Client {
       msg = null;
     }
     if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
-      this._cause ??= new Error(`sigrpc helper wrote an invalid response: ${line.slice(0, 200)}`);
-      this._child.kill('SIGKILL');
+      this.#cause ??= new Error(`sigrpc helper wrote an invalid response: ${line.slice(0, 200)}`);
+      this.#child.kill('SIGKILL');
       return;
     }
-    const call = this._take(msg.id);
+    const call = this.#take(msg.id);
     if (call === undefined) return; // timed out or aborted: the late answer is dropped
-    if (msg.error === undefined) call.resolve(msg.result);
-    else call.reject(fromRPCError(msg.error ?? {}, call.method));
+    if (msg.error !== undefined) {
+      call.reject(fromRPCError(msg.error ?? {}, call.method));
+    } else if (call.read === undefined) {
+      call.resolve(msg.result);
+    } else {
+      let value;
+      try {
+        value = call.read(msg.result);
+      } catch (err) {
+        const unexpected = /** @type {Error & {code: string}} */ (
+          new Error(`sigrpc helper answered ${call.method} with an unexpected result: ${JSON.stringify(msg.result)}`, { cause: err })
+        );
+        unexpected.code = 'ERR_SIGRPC_INVALID_RESPONSE';
+        call.reject(unexpected);
+        return;
+      }
+      call.resolve(value);
+    }
   }
 
   /**
    * Remove a pending call, with its timer and abort listener.
-   *
-   * @internal
    * @param {number} id
    * @returns {Pending | undefined}
    */
-  _take(id) {
-    const call = this._pending.get(id);
+  #take(id) {
+    const call = this.#pending.get(id);
     if (call === undefined) return undefined;
-    this._pending.delete(id);
+    this.#pending.delete(id);
     disarm(call);
-    if (this._weak && this._pending.size === 0) this._release();
+    if (this.#weak && this.#pending.size === 0) this.#release();
     return call;
   }
 
-  /**
-   * @private
-   * @param {Buffer} chunk
-   */
-  _onStderr(chunk) {
-    this._stderr.push(chunk);
-    this._stderrSize += chunk.length;
-    while (this._stderrSize - this._stderr[0].length >= STDERR_TAIL_BYTES) {
-      this._stderrSize -= /** @type {Buffer} */ (this._stderr.shift()).length;
+  /** @param {Buffer} chunk */
+  #onStderr(chunk) {
+    this.#stderr.push(chunk);
+    this.#stderrSize += chunk.length;
+    while (this.#stderrSize - this.#stderr[0].length >= STDERR_TAIL_BYTES) {
+      this.#stderrSize -= /** @type {Buffer} */ (this.#stderr.shift()).length;
     }
   }
 
-  /** @private The helper is gone: reject every pending call, now and later. */
-  _fail() {
-    if (this._gone) return;
-    clearTimeout(this._drainTimer);
-    clearTimeout(this._killTimer);
-    const tail = Buffer.concat(this._stderr, this._stderrSize);
-    this._gone = {
-      exitCode: this._exit ? this._exit.code : null,
-      signal: this._exit ? this._exit.signal : null,
+  /** The helper is gone: reject every pending call, now and later; settle `closed`. */
+  #fail() {
+    if (this.#gone) return;
+    clearTimeout(this.#drainTimer);
+    clearTimeout(this.#killTimer);
+    const tail = Buffer.concat(this.#stderr, this.#stderrSize);
+    this.#gone = {
+      exitCode: this.#exit ? this.#exit.code : null,
+      signal: this.#exit ? this.#exit.signal : null,
       stderr: tail.subarray(Math.max(0, tail.length - STDERR_TAIL_BYTES)).toString('utf8'),
-      cause: this._cause,
+      requested: this.#closeCalled,
+      error: this.#cause,
     };
-    this._stdout.destroy();
-    this._stderrStream.destroy();
-    this._stdin.destroy();
-    const pending = [...this._pending.values()];
-    this._pending.clear();
+    this.#stdout.destroy();
+    this.#stderrStream.destroy();
+    this.#stdin.destroy();
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
     for (const call of pending) {
       disarm(call);
-      call.reject(this._goneError());
+      call.reject(this.#goneError());
     }
-    this._closedResolve();
+    this.#resolveClosed(this.#gone);
   }
 
-  /** @private @returns {HelperExitedError} */
-  _goneError() {
-    const gone = this._gone;
+  /** @returns {HelperExitedError} */
+  #goneError() {
+    const gone = this.#gone;
     if (!gone) return new HelperExitedError('sigrpc client is closed');
-    let message;
-    if (gone.cause instanceof Error && this._exit === null) {
-      message = `sigrpc helper failed: ${gone.cause.message}`;
-    } else if (this._closed && gone.exitCode === 0) {
-      message = 'sigrpc client is closed';
-    } else {
-      message = `sigrpc helper exited (${gone.signal ? `killed by ${gone.signal}` : `exit code ${gone.exitCode}`})`;
-      if (gone.cause instanceof Error) message += `: ${gone.cause.message}`;
-      const last = gone.stderr.trimEnd().split('\n').pop();
-      if (last) message += `; stderr: ${last}`;
+    const info = { exitCode: gone.exitCode, signal: gone.signal, stderr: gone.stderr, cause: gone.error };
+    if (gone.error && this.#exit === null) {
+      return new HelperExitedError(`sigrpc helper failed: ${gone.error.message}`, info);
     }
-    return new HelperExitedError(message, gone);
+    if (gone.requested) return new HelperExitedError('sigrpc client is closed', info);
+    let message = `sigrpc helper exited (${gone.signal ? `killed by ${gone.signal}` : `exit code ${gone.exitCode}`})`;
+    if (gone.error) message += `: ${gone.error.message}`;
+    const last = gone.stderr.trimEnd().split('\n').pop();
+    if (last) message += `; stderr: ${last}`;
+    return new HelperExitedError(message, info);
   }
-}
-
-/**
- * @param {Client} client
- * @param {number} id
- * @param {number} timeout
- */
-function onTimeout(client, id, timeout) {
-  const call = client._take(id);
-  if (call) call.reject(new TimeoutError(call.method, timeout));
 }
 
 /** @param {Pending} call */
@@ -636,95 +728,14 @@ function disarm(call) {
   if (call.signal !== undefined) call.signal.removeEventListener('abort', /** @type {() => void} */ (call.onAbort));
 }
 
-/** @param {Client} client */
-function flush(client) {
-  client._flush();
-}
-
 /**
- * @param {unknown} timeout
- * @returns {number} 0 for none
+ * A call's deadline in milliseconds; 0 (and anything past setTimeout's
+ * limit) for none.
+ * @param {unknown} value
+ * @returns {number}
  */
-function checkTimeout(timeout) {
-  if (typeof timeout !== 'number' || !(timeout >= 0)) {
-    const err = /** @type {RangeError & {code: string}} */ (
-      new RangeError(`The "timeout" option must be a number >= 0 (milliseconds). Received ${String(timeout)}`)
-    );
-    err.code = 'ERR_OUT_OF_RANGE';
-    throw err;
-  }
-  return timeout > MAX_TIMEOUT_MS ? 0 : timeout;
-}
-
-/**
- * @param {string} name
- * @param {string} expected
- * @param {unknown} actual
- */
-function invalidArgType(name, expected, actual) {
-  const err = /** @type {TypeError & {code: string}} */ (
-    new TypeError(`The "${name}" argument must be ${expected}. Received ${actual === null ? 'null' : typeof actual}`)
-  );
-  err.code = 'ERR_INVALID_ARG_TYPE';
-  return err;
-}
-
-/**
- * @typedef {object} ProcessInfo
- * @property {number} pid
- * @property {number} ppid
- * @property {number} pgid
- * @property {number} sid
- * @property {number} uid real uid
- * @property {string} state e.g. `'S'`, `'Z'`
- * @property {string} comm
- * @property {string} startTime field 22 of `/proc/<pid>/stat`; pass it to `kill` and `terminate`
- */
-
-/**
- * @typedef {object} TerminateOptions
- * @property {number} [grace] ms to wait after `signal`, default 5000
- * @property {SignalLike | null} [escalate] sent if the process is still there, default `'KILL'`; `null`: never
- * @property {number} [escalateGrace] ms to wait after `escalate`, default 1000
- * @property {string} [startTime] act only if the process still has this start time
- */
-
-/**
- * @typedef {object} Termination
- * @property {boolean} exited
- * @property {boolean} escalated
- * @property {number} elapsedMs
- */
-
-/**
- * @param {any} r
- * @returns {ProcessInfo}
- */
-function toProcessInfo(r) {
-  return {
-    pid: r.pid,
-    ppid: r.ppid,
-    pgid: r.pgid,
-    sid: r.sid,
-    uid: r.uid,
-    state: r.state,
-    comm: r.comm,
-    startTime: r.start_time,
-  };
-}
-
-/**
- * @param {any} r
- * @returns {boolean}
- */
-function toExited(r) {
-  return r.exited === true;
-}
-
-/**
- * @param {any} r
- * @returns {Termination}
- */
-function toTermination(r) {
-  return { exited: r.exited, escalated: r.escalated, elapsedMs: r.elapsed_ms };
+function rpcTimeoutArg(value) {
+  if (typeof value !== 'number') throw invalidArgType('rpcTimeout', 'of type number (milliseconds)', value);
+  if (!(value >= 0)) throw outOfRange('rpcTimeout', '>= 0 (milliseconds; 0 for none)', value);
+  return value > MAX_TIMER_MS ? 0 : value;
 }

@@ -10,14 +10,15 @@
  * newline arrives. No string is built up piece by piece.
  */
 export class LineSplitter {
+  /** @type {(line: string) => void} */
+  #onLine;
+  /** @type {Buffer[]} bytes of the unfinished line */
+  #parts = [];
+  #size = 0;
+
   /** @param {(line: string) => void} onLine called with every complete line, in order */
   constructor(onLine) {
-    /** @private */
-    this.onLine = onLine;
-    /** @private @type {Buffer[]} bytes of the unfinished line */
-    this.parts = [];
-    /** @private */
-    this.size = 0;
+    this.#onLine = onLine;
   }
 
   /**
@@ -28,25 +29,25 @@ export class LineSplitter {
     const last = chunk.lastIndexOf(10);
     if (last === -1) {
       if (chunk.length > 0) {
-        this.parts.push(chunk);
-        this.size += chunk.length;
+        this.#parts.push(chunk);
+        this.#size += chunk.length;
       }
       return;
     }
     let text;
-    if (this.size === 0) {
+    if (this.#size === 0) {
       text = chunk.toString('utf8', 0, last);
     } else {
-      this.parts.push(chunk.subarray(0, last));
-      text = Buffer.concat(this.parts, this.size + last).toString('utf8');
-      this.parts = [];
-      this.size = 0;
+      this.#parts.push(chunk.subarray(0, last));
+      text = Buffer.concat(this.#parts, this.#size + last).toString('utf8');
+      this.#parts = [];
+      this.#size = 0;
     }
     if (last + 1 < chunk.length) {
-      this.parts.push(chunk.subarray(last + 1));
-      this.size = chunk.length - last - 1;
+      this.#parts.push(chunk.subarray(last + 1));
+      this.#size = chunk.length - last - 1;
     }
-    const onLine = this.onLine;
+    const onLine = this.#onLine;
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
@@ -66,6 +67,6 @@ export class LineSplitter {
 
   /** Bytes of an unfinished last line (no newline yet), as text. */
   get rest() {
-    return Buffer.concat(this.parts, this.size).toString('utf8');
+    return Buffer.concat(this.#parts, this.#size).toString('utf8');
   }
 }

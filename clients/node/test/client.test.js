@@ -6,13 +6,12 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 
 import {
   AbortError,
   Client,
-  HelperExitedError,
   PolicyError,
   RPCError,
   SystemError,
@@ -28,7 +27,7 @@ before(async () => {
 });
 after(async () => {
   await c.close();
-  killChildren();
+  await killChildren();
 });
 afterEach(killChildren);
 
@@ -42,7 +41,10 @@ async function rejects(promise, type, fields) {
   await assert.rejects(promise, (err) => {
     assert.ok(err instanceof type, `${err} is not a ${type.name}`);
     const got = /** @type {Record<string, unknown>} */ (err);
-    for (const [k, v] of Object.entries(fields)) assert.deepEqual(got[k], v, `${k} of ${err}`);
+    for (const [k, v] of Object.entries(fields)) {
+      if (v instanceof RegExp) assert.match(String(got[k]), v, `${k} of ${err}`);
+      else assert.deepEqual(got[k], v, `${k} of ${err}`);
+    }
     return true;
   });
 }
@@ -61,8 +63,11 @@ describe('signal names and numbers', { timeout: 10_000 }, () => {
     assert.equal(await c.signum('EMT'), null); // the platform lacks it
   });
 
-  test('signum rejects what is neither a string nor a number, without sending', async () => {
+  test('signum rejects what is neither a string nor an integer, without sending', async () => {
     await rejects(c.signum(/** @type {any} */ (true)), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
+    await rejects(c.signum(1.5), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
+    await rejects(c.signame(/** @type {any} */ ('15')), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
+    await rejects(c.signame(15, { exitStatus: /** @type {any} */ (1) }), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
   });
 
   test('signals agrees with os.constants.signals', async () => {
@@ -98,7 +103,7 @@ describe('signal names and numbers', { timeout: 10_000 }, () => {
 
   test('call rejects params that are not an array or an object', async () => {
     await rejects(c.call('signum', /** @type {any} */ ('TERM')), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
-    await rejects(c.call('signum', [10n]), TypeError, {}); // BigInt cannot be serialised
+    await rejects(c.call('signum', [10n]), TypeError, { code: 'ERR_INVALID_ARG_VALUE' }); // BigInt cannot be serialised
     assert.equal(await c.signum('TERM'), 15); // and the client is fine
   });
 });
@@ -128,34 +133,90 @@ describe('kill', { timeout: 10_000 }, () => {
   });
 
   test('ESRCH as process.kill throws it', async () => {
-    await rejects(c.kill(ABSENT_PID, 0), SystemError, { code: 'ESRCH', errno: -3, syscall: 'kill', message: 'kill ESRCH: No such process' });
+    await rejects(c.kill(ABSENT_PID, 0), SystemError, {
+      code: 'ESRCH',
+      errno: -3,
+      syscall: 'kill',
+      rpcCode: -32000,
+      name: 'SystemError',
+      message: 'kill ESRCH: No such process',
+    });
   });
 
   test('EINVAL for a signal number out of range; nothing is sent', async () => {
     await rejects(c.kill(ABSENT_PID, 999), SystemError, { code: 'EINVAL', errno: -22, syscall: 'kill' });
+    await rejects(c.kill(ABSENT_PID, -1), SystemError, { code: 'EINVAL', errno: -22, syscall: 'kill' });
   });
 
-  test('ERR_UNKNOWN_SIGNAL for an unknown name', async () => {
-    await rejects(c.kill(ABSENT_PID, 'FOO'), UnknownSignalError, { code: 'ERR_UNKNOWN_SIGNAL', signal: 'FOO' });
+  test('ERR_UNKNOWN_SIGNAL for an unknown name, known by the helper\'s data.reason', async () => {
+    await rejects(c.kill(ABSENT_PID, 'FOO'), UnknownSignalError, {
+      code: 'ERR_UNKNOWN_SIGNAL',
+      signal: 'FOO',
+      rpcCode: -32602,
+      name: 'UnknownSignalError',
+    });
     await rejects(c.kill(ABSENT_PID, 'FOO'), TypeError, {});
+    await rejects(c.kill(ABSENT_PID, 'SIGFOO'), UnknownSignalError, { signal: 'SIGFOO' });
   });
 
-  test('a signal of another type is rejected before sending', async () => {
-    await rejects(c.kill(ABSENT_PID, /** @type {any} */ (null)), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
+  test('a signal that is neither a name nor an int32 is unknown, as process.kill says; nothing is sent', async () => {
+    for (const sig of [true, 1.5, 2 ** 40, {}]) {
+      let native;
+      try {
+        process.kill(ABSENT_PID, /** @type {any} */ (sig));
+      } catch (err) {
+        native = /** @type {any} */ (err);
+      }
+      assert.equal(native?.code, 'ERR_UNKNOWN_SIGNAL', String(sig));
+      await rejects(c.kill(ABSENT_PID, /** @type {any} */ (sig)), UnknownSignalError, { code: 'ERR_UNKNOWN_SIGNAL', signal: sig, rpcCode: undefined });
+    }
   });
 
-  test('invalid params are an RPCError -32602 naming the param', async () => {
-    await rejects(c.kill(/** @type {any} */ ('x'), 0), RPCError, { code: -32602, data: { param: 'pid' } });
-    await rejects(c.kill(1.5, 0), RPCError, { code: -32602, data: { param: 'pid' } });
-    await rejects(c.kill(2 ** 40, 0), RPCError, { code: -32602, data: { param: 'pid' } });
+  test('null or undefined is the default signal, TERM, as process.kill has it', async () => {
+    const child = await startChild();
+    assert.equal(await c.kill(child.pid, null), true);
+    assert.equal((await exited(child)).signal, 'SIGTERM');
   });
 
-  test('unknown method: RPCError -32601', async () => {
-    await rejects(c.call('nope'), RPCError, { code: -32601, message: 'Method not found', data: { method: 'nope' } });
+  test('a pid that is not an int32 is a TypeError before sending, as process.kill throws', async () => {
+    for (const pid of [1.5, 2 ** 40, -(2 ** 40), 2 ** 31, NaN, Infinity]) {
+      let native;
+      try {
+        process.kill(pid, 0);
+      } catch (err) {
+        native = /** @type {any} */ (err);
+      }
+      assert.ok(native instanceof TypeError, `process.kill(${pid}) throws a TypeError`);
+      for (const call of [c.kill(pid, 0), c.inspect(pid), c.wait(pid), c.terminate(pid), c.process(pid), c.children(pid)]) {
+        await rejects(call, TypeError, { code: native.code, rpcCode: undefined });
+      }
+    }
+    // process.kill('1') takes a string of digits (its check is pid != (pid | 0)); sigrpc
+    // does not: '' would be pid 0, the caller's process group.
+    for (const pid of ['1', '', null, undefined, {}, 10n]) {
+      await rejects(c.kill(/** @type {any} */ (pid), 0), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
+    }
+    await rejects(c.kill(/** @type {any} */ ('x'), 0), TypeError, { message: /The "pid" argument must be an integer.*Received type string \('x'\)/ });
+  });
+
+  test('the helper checks what the client cannot: RPCError -32602 naming the param', async () => {
+    await rejects(c.call('kill', { pid: 'x' }), RPCError, { code: 'ERR_SIGRPC_INVALID_PARAMS', rpcCode: -32602, data: { param: 'pid' } });
+    await rejects(c.call('kill', [2 ** 40, 0]), RPCError, { code: 'ERR_SIGRPC_INVALID_PARAMS', data: { param: 'pid' } });
+  });
+
+  test('unknown method: RPCError with code ERR_SIGRPC_METHOD_NOT_FOUND and rpcCode -32601', async () => {
+    await rejects(c.call('nope'), RPCError, {
+      code: 'ERR_SIGRPC_METHOD_NOT_FOUND',
+      rpcCode: -32601,
+      name: 'RPCError',
+      message: 'Method not found',
+      data: { method: 'nope' },
+    });
   });
 
   test('policy: pid -1 is refused (broadcast) and nothing is sent', async () => {
-    await rejects(c.kill(-1, 'NONE'), PolicyError, { code: 'ERR_SIGRPC_POLICY', reason: 'broadcast' });
+    await rejects(c.kill(-1, 'NONE'), PolicyError, { code: 'ERR_SIGRPC_POLICY', reason: 'broadcast', rpcCode: -32001, name: 'PolicyError' });
+    await rejects(c.kill(-ABSENT_PID, 'NONE'), PolicyError, { reason: 'process-group' }); // a group no process can lead
   });
 
   test('policy: the helper itself is refused (self)', async () => {
@@ -248,16 +309,32 @@ describe('inspect, wait, terminate', { timeout: 20_000 }, () => {
   test('wait', async () => {
     const child = await startChild();
     assert.equal(await c.wait(child.pid), false);
-    assert.equal(await c.wait(child.pid, 50), false);
-    const waiting = c.wait(child.pid, 5000);
+    assert.equal(await c.wait(child.pid, { timeout: 50 }), false);
+    const waiting = c.wait(child.pid, { timeout: 5000 });
     child.kill('SIGTERM');
     assert.equal(await waiting, true);
     assert.equal(await c.wait(ABSENT_PID), true);
   });
 
+  test('wait longer than one request may (24 h), and Infinity', async () => {
+    const child = await startChild();
+    const long = c.wait(child.pid, { timeout: 2 * 86_400_000 });
+    const forever = c.wait(child.pid, { timeout: Infinity });
+    assert.equal(await c.wait(child.pid, { timeout: 20 }), false);
+    child.kill('SIGTERM');
+    assert.deepEqual(await Promise.all([long, forever]), [true, true]);
+  });
+
+  test('wait: a timeout that is not a number of milliseconds >= 0', async () => {
+    await rejects(c.wait(ABSENT_PID, { timeout: -1 }), RangeError, { code: 'ERR_OUT_OF_RANGE' });
+    await rejects(c.wait(ABSENT_PID, { timeout: NaN }), RangeError, { code: 'ERR_OUT_OF_RANGE' });
+    await rejects(c.wait(ABSENT_PID, { timeout: /** @type {any} */ ('5') }), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.equal(await c.wait(ABSENT_PID, { timeout: 0.5 }), true, 'a fraction is rounded up');
+  });
+
   test('wait does not hold up other calls', async () => {
     const child = await startChild();
-    const waiting = c.wait(child.pid, 5000);
+    const waiting = c.wait(child.pid, { timeout: 5000 });
     assert.equal(await c.signum('TERM'), 15);
     child.kill('SIGKILL');
     assert.equal(await waiting, true);
@@ -275,7 +352,7 @@ describe('inspect, wait, terminate', { timeout: 20_000 }, () => {
   test('terminate escalates to KILL for a child that ignores TERM', async () => {
     const child = await startChild(['sh', '-c', 'trap "" TERM; exec sleep 60']);
     for (let i = 0; i < 200 && (await c.inspect(child.pid)).comm !== 'sleep'; i++) await new Promise((ok) => setTimeout(ok, 10));
-    const r = await c.terminate(child.pid, 'SIGTERM', { grace: 100, escalateGrace: 5000 });
+    const r = await c.terminate(child.pid, 'SIGTERM', { timeout: 100, escalateTimeout: 5000 });
     assert.deepEqual([r.exited, r.escalated], [true, true]);
     assert.ok(r.elapsedMs >= 100, `elapsed ${r.elapsedMs}`);
     assert.equal((await exited(child)).signal, 'SIGKILL');
@@ -284,13 +361,16 @@ describe('inspect, wait, terminate', { timeout: 20_000 }, () => {
   test('terminate with escalate: null never escalates', async () => {
     const child = await startChild(['sh', '-c', 'trap "" USR1; exec sleep 60']);
     for (let i = 0; i < 200 && (await c.inspect(child.pid)).comm !== 'sleep'; i++) await new Promise((ok) => setTimeout(ok, 10));
-    const r = await c.terminate(child.pid, 'USR1', { grace: 50, escalate: null });
+    const r = await c.terminate(child.pid, 'USR1', { timeout: 50, escalate: null });
     assert.deepEqual([r.exited, r.escalated], [false, false]);
     assert.ok(alive(child.pid));
   });
 
   test('terminate errors', async () => {
-    await rejects(c.terminate(ABSENT_PID, 'TERM', { grace: 0 }), SystemError, { code: 'ESRCH', syscall: 'kill' });
+    await rejects(c.terminate(ABSENT_PID, 'TERM', { timeout: 0 }), SystemError, { code: 'ESRCH', syscall: 'kill' });
+    await rejects(c.terminate(ABSENT_PID, 'TERM', { timeout: 86_400_001 }), RangeError, { code: 'ERR_OUT_OF_RANGE' });
+    await rejects(c.terminate(ABSENT_PID, 'TERM', { escalate: /** @type {any} */ (true) }), UnknownSignalError, { signal: true });
+    await rejects(c.terminate(ABSENT_PID, 'TERM', { tree: /** @type {any} */ ('yes') }), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
     await rejects(c.terminate(ABSENT_PID, 'TERM', { escalate: 'NOPE' }), UnknownSignalError, { signal: 'NOPE' });
     await rejects(c.terminate(-1, 'NONE', { escalate: null }), PolicyError, { reason: 'broadcast' });
     const child = await startChild();
@@ -317,7 +397,7 @@ describe('concurrency, timeouts and aborts', { timeout: 60_000 }, () => {
     const child = await startChild();
     const results = await Promise.allSettled([
       c.signum('TERM'),
-      c.wait(child.pid, 100),
+      c.wait(child.pid, { timeout: 100 }),
       c.kill(ABSENT_PID, 0),
       c.signals(),
       c.signame(9),
@@ -327,41 +407,51 @@ describe('concurrency, timeouts and aborts', { timeout: 60_000 }, () => {
     ]);
     assert.deepEqual(
       results.map((r) => (r.status === 'fulfilled' ? typeof r.value : /** @type {any} */ (r.reason).code)),
-      ['number', 'boolean', 'ESRCH', 'object', 'string', 'object', 'ERR_SIGRPC_POLICY', -32601],
+      ['number', 'boolean', 'ESRCH', 'object', 'string', 'object', 'ERR_SIGRPC_POLICY', 'ERR_SIGRPC_METHOD_NOT_FOUND'],
     );
   });
 
-  test('per-call timeout: ERR_SIGRPC_TIMEOUT; the late answer is dropped', async () => {
+  test('per-call rpcTimeout: ERR_SIGRPC_TIMEOUT; the late answer is dropped', async () => {
     const child = await startChild();
     const start = Date.now();
-    await rejects(c.wait(child.pid, 10_000, { timeout: 50 }), TimeoutError, { code: 'ERR_SIGRPC_TIMEOUT', method: 'wait', timeout: 50 });
+    await rejects(c.wait(child.pid, { timeout: 10_000, rpcTimeout: 50 }), TimeoutError, {
+      code: 'ERR_SIGRPC_TIMEOUT',
+      name: 'TimeoutError',
+      method: 'wait',
+      timeout: 50,
+    });
     assert.ok(Date.now() - start < 2000);
     child.kill('SIGKILL'); // the helper now answers the wait; nobody is listening
     await exited(child);
-    assert.equal(await c.signum('INT', { timeout: 5000 }), 2);
+    assert.equal(await c.signum('INT', { rpcTimeout: 5000 }), 2);
   });
 
-  test('a default timeout from the options', async () => {
+  test('a default rpcTimeout from the options', async () => {
     const child = await startChild();
-    const quick = await Client.start({ timeout: 500 }); // start() itself is not bound by it
+    const quick = await Client.start({ rpcTimeout: 500 }); // start() itself is not bound by it
     try {
-      await rejects(quick.wait(child.pid, 10_000), TimeoutError, { timeout: 500 });
+      await rejects(quick.wait(child.pid, { timeout: 10_000 }), TimeoutError, { timeout: 500 });
       assert.equal(await quick.signum('TERM'), 15);
-      await rejects(quick.wait(child.pid, 10_000, { timeout: 20 }), TimeoutError, { timeout: 20 });
+      await rejects(quick.wait(child.pid, { timeout: 10_000, rpcTimeout: 20 }), TimeoutError, { timeout: 20 });
     } finally {
       await quick.close();
     }
   });
 
-  test('an invalid timeout is rejected', async () => {
-    await rejects(c.signum('TERM', { timeout: -1 }), RangeError, { code: 'ERR_OUT_OF_RANGE' });
-    assert.throws(() => new Client({ timeout: /** @type {any} */ ('1') }), { code: 'ERR_OUT_OF_RANGE' });
+  test('an invalid rpcTimeout is rejected; the old timeout option is named', async () => {
+    await rejects(c.signum('TERM', { rpcTimeout: -1 }), RangeError, { code: 'ERR_OUT_OF_RANGE' });
+    assert.throws(() => new Client({ rpcTimeout: /** @type {any} */ ('1') }), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => new Client(/** @type {any} */ ({ timeout: 100 })), { code: 'ERR_INVALID_ARG_VALUE', message: /rpcTimeout/ });
+  });
+
+  test('options.signal must be an AbortSignal (not a POSIX signal)', async () => {
+    await rejects(c.kill(ABSENT_PID, 0, { signal: /** @type {any} */ ('KILL') }), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
   });
 
   test('abort with an AbortSignal', async () => {
     const child = await startChild();
     const ac = new AbortController();
-    const waiting = c.wait(child.pid, 10_000, { signal: ac.signal });
+    const waiting = c.wait(child.pid, { timeout: 10_000, signal: ac.signal });
     const reason = new Error('stop');
     setTimeout(() => ac.abort(reason), 20);
     await rejects(waiting, AbortError, { code: 'ABORT_ERR', name: 'AbortError', cause: reason });
@@ -376,7 +466,7 @@ describe('concurrency, timeouts and aborts', { timeout: 60_000 }, () => {
 
   test('AbortSignal.timeout', async () => {
     const child = await startChild();
-    await assert.rejects(c.wait(child.pid, 10_000, { signal: AbortSignal.timeout(30) }), (/** @type {any} */ err) => {
+    await assert.rejects(c.wait(child.pid, { timeout: 10_000, signal: AbortSignal.timeout(30) }), (/** @type {any} */ err) => {
       assert.equal(err.code, 'ABORT_ERR');
       assert.equal(err.cause.name, 'TimeoutError');
       return true;
@@ -385,60 +475,8 @@ describe('concurrency, timeouts and aborts', { timeout: 60_000 }, () => {
 
   test('a signal that never fires leaves no listener behind', async () => {
     const ac = new AbortController();
-    for (let i = 0; i < 100; i++) await c.signum('TERM', { signal: ac.signal, timeout: 1000 });
+    for (let i = 0; i < 100; i++) await c.signum('TERM', { signal: ac.signal, rpcTimeout: 1000 });
     ac.abort(); // would reject a settled call if its listener were still there
     assert.equal(await c.signum('TERM'), 15);
-  });
-});
-
-describe('finding the helper', { timeout: 10_000 }, () => {
-  const saved = { SIGRPC_BIN: process.env.SIGRPC_BIN, PATH: process.env.PATH };
-  afterEach(() => {
-    process.env.SIGRPC_BIN = saved.SIGRPC_BIN;
-    process.env.PATH = saved.PATH;
-  });
-
-  test('an explicit command that does not exist', () => {
-    assert.throws(() => new Client({ command: '/nonexistent/sigrpc' }), (/** @type {any} */ err) => {
-      assert.equal(err.code, 'ENOENT');
-      assert.match(err.message, /command option "\/nonexistent\/sigrpc"/);
-      return true;
-    });
-  });
-
-  test('nothing found: the error names everything tried', async () => {
-    process.env.SIGRPC_BIN = '/nonexistent/sigrpc';
-    process.env.PATH = '/nonexistent-dir';
-    assert.throws(() => new Client(), (/** @type {any} */ err) => {
-      assert.equal(err.code, 'ENOENT');
-      assert.match(err.message, /\$SIGRPC_BIN="\/nonexistent\/sigrpc" \(not an executable\)/);
-      assert.match(err.message, /'sigrpc' on PATH \(not found\)/);
-      assert.equal(err.tried.length, 2);
-      return true;
-    });
-    delete process.env.SIGRPC_BIN;
-    await assert.rejects(Client.start(), /\$SIGRPC_BIN \(not set\)/);
-  });
-
-  test('$SIGRPC_BIN, then sigrpc on PATH', async () => {
-    process.env.SIGRPC_BIN = HELPER;
-    process.env.PATH = '/nonexistent-dir';
-    const a = await Client.start();
-    assert.equal(await a.signum('TERM'), 15);
-    await a.close();
-    delete process.env.SIGRPC_BIN;
-    process.env.PATH = `/nonexistent-dir:${dirname(HELPER)}`;
-    const b = await Client.start();
-    assert.equal(await b.signum('TERM'), 15);
-    await b.close();
-  });
-
-  test('bad helper flags: start() rejects with the exit code and stderr', async () => {
-    await rejects(Client.start({ args: ['--bogus-flag'] }), HelperExitedError, { code: 'ERR_SIGRPC_HELPER_EXITED', exitCode: 2 });
-    await assert.rejects(Client.start({ args: ['--bogus-flag'] }), (/** @type {any} */ err) => {
-      assert.match(err.stderr, /bogus-flag/);
-      assert.match(err.message, /exit code 2/);
-      return true;
-    });
   });
 });

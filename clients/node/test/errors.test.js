@@ -23,6 +23,8 @@ describe('fromRPCError', { timeout: 10_000 }, () => {
     const err = fromRPCError({ code: -32000, message: 'No such process', data: { errno: 'ESRCH', errnum: 3 } }, 'kill');
     assert.ok(err instanceof SystemError && err instanceof Error);
     assert.equal(err.code, 'ESRCH');
+    assert.equal(err.name, 'SystemError');
+    assert.equal(/** @type {SystemError} */ (err).rpcCode, -32000);
     assert.equal(/** @type {SystemError} */ (err).errno, -3);
     assert.equal(/** @type {SystemError} */ (err).syscall, 'kill');
     assert.equal(err.message, 'kill ESRCH: No such process');
@@ -58,12 +60,22 @@ describe('fromRPCError', { timeout: 10_000 }, () => {
     }
   });
 
-  test('-32602 unknown signal name is ERR_UNKNOWN_SIGNAL, a TypeError', () => {
-    const err = fromRPCError({ code: -32602, message: 'unknown signal name', data: { signal: 'FOO' } }, 'kill');
+  test('-32602 with data.reason unknown-signal is ERR_UNKNOWN_SIGNAL, a TypeError', () => {
+    const err = fromRPCError({ code: -32602, message: 'unknown signal name', data: { signal: 'FOO', reason: 'unknown-signal' } }, 'kill');
     assert.ok(err instanceof UnknownSignalError && err instanceof TypeError);
     assert.equal(err.code, 'ERR_UNKNOWN_SIGNAL');
+    assert.equal(err.name, 'UnknownSignalError');
+    assert.equal(/** @type {UnknownSignalError} */ (err).rpcCode, -32602);
     assert.equal(/** @type {UnknownSignalError} */ (err).signal, 'FOO');
     assert.equal(err.message, 'Unknown signal: FOO');
+  });
+
+  test('only data.reason says a signal is unknown, never the message text', () => {
+    const byText = fromRPCError({ code: -32602, message: 'unknown signal name', data: { signal: 'FOO' } }, 'kill');
+    assert.ok(byText instanceof RPCError);
+    assert.equal(byText.code, 'ERR_SIGRPC_INVALID_PARAMS');
+    const reworded = fromRPCError({ code: -32602, message: 'no such signal', data: { signal: 'FOO', reason: 'unknown-signal' } }, 'terminate');
+    assert.ok(reworded instanceof UnknownSignalError);
   });
 
   test('-32001 is ERR_SIGRPC_POLICY with the reason', () => {
@@ -71,38 +83,70 @@ describe('fromRPCError', { timeout: 10_000 }, () => {
       const err = fromRPCError({ code: -32001, message: `refused by policy: ${reason}`, data: { reason } }, 'kill');
       assert.ok(err instanceof PolicyError);
       assert.equal(err.code, 'ERR_SIGRPC_POLICY');
+      assert.equal(err.name, 'PolicyError');
+      assert.equal(/** @type {PolicyError} */ (err).rpcCode, -32001);
       assert.equal(/** @type {PolicyError} */ (err).reason, reason);
     }
   });
 
-  test('every other code is an RPCError with code, message and data', () => {
+  test('every other code is an RPCError: code a string, rpcCode the number, message and data', () => {
     const cases = [
-      [codes.PARSE_ERROR, 'Parse error', undefined],
-      [codes.INVALID_REQUEST, 'Invalid Request', undefined],
-      [codes.METHOD_NOT_FOUND, 'Method not found', { method: 'nope' }],
-      [codes.INVALID_PARAMS, 'invalid params: "pid" must be an integer', { param: 'pid' }],
-      [codes.INTERNAL_ERROR, 'Internal error', undefined],
-      [codes.UNSUPPORTED, 'unsupported on this platform', undefined],
-      [codes.OS_ERROR, 'no errno', undefined],
-      [-1, 'anything', [1, 2]],
+      [codes.PARSE_ERROR, 'ERR_SIGRPC_PARSE_ERROR', 'Parse error', undefined],
+      [codes.INVALID_REQUEST, 'ERR_SIGRPC_INVALID_REQUEST', 'Invalid Request', undefined],
+      [codes.METHOD_NOT_FOUND, 'ERR_SIGRPC_METHOD_NOT_FOUND', 'Method not found', { method: 'nope' }],
+      [codes.INVALID_PARAMS, 'ERR_SIGRPC_INVALID_PARAMS', 'invalid params: "pid" must be an integer', { param: 'pid' }],
+      [codes.INTERNAL_ERROR, 'ERR_SIGRPC_INTERNAL_ERROR', 'Internal error', undefined],
+      [codes.UNSUPPORTED, 'ERR_SIGRPC_UNSUPPORTED', 'unsupported on this platform', undefined],
+      [codes.OS_ERROR, 'ERR_SIGRPC_OS_ERROR', 'no errno', undefined],
+      [-1, 'ERR_SIGRPC_RPC', 'anything', [1, 2]],
     ];
-    for (const [code, message, data] of cases) {
-      const err = fromRPCError({ code, message, data }, 'inspect');
-      assert.ok(err instanceof RPCError, String(code));
+    for (const [rpcCode, code, message, data] of cases) {
+      const err = fromRPCError({ code: rpcCode, message, data }, 'inspect');
+      assert.ok(err instanceof RPCError, String(rpcCode));
       assert.equal(err.code, code);
+      assert.equal(/** @type {RPCError} */ (err).rpcCode, rpcCode);
+      assert.equal(err.name, 'RPCError');
       assert.equal(err.message, message);
       assert.deepEqual(/** @type {RPCError} */ (err).data, data);
+    }
+  });
+
+  test('a malformed error member is still an Error with a string code', () => {
+    for (const error of [{}, { code: 'x' }, { code: -32000, data: null }, { code: -32000, data: { errno: 3 } }]) {
+      const err = /** @type {any} */ (fromRPCError(/** @type {any} */ (error), 'kill'));
+      assert.ok(err instanceof Error);
+      assert.equal(typeof err.code, 'string');
+    }
+  });
+
+  test('every exported error class names itself, and its stack says so', () => {
+    /** @type {[Function, Error][]} */
+    const made = [
+      [SystemError, new SystemError('ESRCH', 3, 'kill', 'No such process')],
+      [UnknownSignalError, new UnknownSignalError('FOO')],
+      [PolicyError, new PolicyError('refused', 'self')],
+      [HelperExitedError, new HelperExitedError('gone')],
+      [TimeoutError, new TimeoutError('wait', 1)],
+      [AbortError, new AbortError()],
+      [RPCError, new RPCError(-32601, 'Method not found')],
+    ];
+    for (const [cls, err] of made) {
+      assert.equal(err.name, cls.name);
+      assert.ok(/** @type {string} */ (err.stack).startsWith(`${cls.name}: `), /** @type {string} */ (err.stack));
+      assert.equal(typeof (/** @type {any} */ (err).code), 'string', cls.name);
     }
   });
 
   test('the other error classes', () => {
     const exited = new HelperExitedError('gone', { exitCode: null, signal: 'SIGKILL', stderr: 'tail' });
     assert.equal(exited.code, 'ERR_SIGRPC_HELPER_EXITED');
+    assert.equal(exited.name, 'HelperExitedError');
     assert.equal(exited.signal, 'SIGKILL');
     assert.equal(exited.exitCode, null);
     assert.equal(exited.stderr, 'tail');
     const timeout = new TimeoutError('wait', 50);
     assert.equal(timeout.code, 'ERR_SIGRPC_TIMEOUT');
+    assert.equal(timeout.name, 'TimeoutError');
     assert.equal(timeout.timeout, 50);
     const reason = new Error('stop');
     const abort = new AbortError(reason);

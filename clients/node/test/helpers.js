@@ -50,12 +50,48 @@ export async function startChild(argv = ['sleep', '60']) {
   return /** @type {any} */ (child);
 }
 
-/** Kill every child startChild() started that is still running. */
-export function killChildren() {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+/**
+ * Kill every child startChild() started that is still running, and its
+ * descendants (processes it started: the shells' children in the tree
+ * tests). A shell's children are killed first, so that it reaps them and
+ * exits (an orphan left to pid 1 might never be reaped on this machine).
+ */
+export async function killChildren() {
+  const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
   children.clear();
+  await Promise.all(
+    running.map(async (child) => {
+      const pid = /** @type {number} */ (child.pid);
+      for (let round = 0; round < 20 && (stateOf(pid)?.children.length ?? 0) > 0; round++) {
+        for (const leaf of leaves(pid)) {
+          try {
+            process.kill(leaf, 'SIGKILL');
+          } catch {
+            // gone already
+          }
+        }
+        await sleep(25);
+      }
+      child.kill('SIGKILL');
+      await exited(child);
+    }),
+  );
+}
+
+/**
+ * The descendants of a process that have no children of their own, from /proc.
+ * @param {number} pid
+ * @returns {number[]}
+ */
+function leaves(pid) {
+  /** @type {number[]} */
+  const out = [];
+  for (const kid of stateOf(pid)?.children ?? []) {
+    if (stateOf(kid)?.state === 'Z') continue;
+    const below = leaves(kid);
+    out.push(...(below.length > 0 ? below : [kid]));
+  }
+  return out;
 }
 
 /**
@@ -86,6 +122,30 @@ export function alive(pid, startTime) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   if (fields[0] === 'Z' || fields[0] === 'X') return false;
   return startTime === undefined || fields[19] === startTime;
+}
+
+/**
+ * What /proc says of a process, without signalling it; null if there is none.
+ * `children` are its children's pids (threads' children included).
+ * @param {number} pid
+ * @returns {{state: string, comm: string, ppid: number, children: number[]} | null}
+ */
+export function stateOf(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  /** @type {number[]} */
+  let kids = [];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+  } catch {
+    // gone, or a kernel without CONFIG_PROC_CHILDREN
+  }
+  return { state: fields[0], comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ppid: Number(fields[1]), children: kids };
 }
 
 /** Start time (field 22 of /proc/<pid>/stat) of a live process. @param {number} pid */

@@ -1,0 +1,18 @@
+export { Client } from "./src/client.js";
+export { Process } from "./src/process.js";
+export { findHelper } from "./src/find.js";
+export type ClientOptions = import("./src/client.js").ClientOptions;
+export type CallOptions = import("./src/client.js").CallOptions;
+export type SignalLike = import("./src/client.js").SignalLike;
+export type KillOptions = import("./src/client.js").KillOptions;
+export type SignameOptions = import("./src/client.js").SignameOptions;
+export type WaitOptions = import("./src/client.js").WaitOptions;
+export type StopOptions = import("./src/client.js").StopOptions;
+export type TerminateOptions = import("./src/client.js").TerminateOptions;
+export type ChildrenOptions = import("./src/client.js").ChildrenOptions;
+export type HelperExit = import("./src/client.js").HelperExit;
+export type ProcessInfo = import("./src/calls.js").ProcessInfo;
+export type ChildInfo = import("./src/calls.js").ChildInfo;
+export type Termination = import("./src/calls.js").Termination;
+export type Member = import("./src/calls.js").Member;
+export { AbortError, HelperExitedError, PolicyError, RPCError, SystemError, TimeoutError, UnknownSignalError, codes } from "./src/errors.js";
