@@ -277,7 +277,7 @@ func TestNpmMainPackageNamesEveryPlatformPackage(t *testing.T) {
 	if manifest.OS != nil || manifest.CPU != nil {
 		t.Errorf("the main package restricts os %v, cpu %v; only the platform packages should", manifest.OS, manifest.CPU)
 	}
-	for _, name := range []string{"package/index.js", "package/index.d.ts", "package/src/client.js", "package/LICENSE"} {
+	for _, name := range []string{"package/index.js", "package/types/index.d.ts", "package/src/client.js", "package/LICENSE"} {
 		if _, ok := entries[name]; !ok {
 			t.Errorf("no %s", name)
 		}
