@@ -34,7 +34,7 @@ build: ## build bin/sigrpc
 run: ## serve on this terminal's stdin/stdout (type ndjson requests)
 	$(GO) run ./cmd/sigrpc
 
-FUZZ_TARGETS := rpc:FuzzNDJSON rpc:FuzzLSP rpc:FuzzIDRoundTrip rpc:FuzzParams rpc:FuzzBatch rpc:FuzzValid rpc:FuzzNoAnswerWaitsForInput signal:FuzzParse
+FUZZ_TARGETS := rpc:FuzzNDJSON rpc:FuzzLSP rpc:FuzzIDRoundTrip rpc:FuzzBatch rpc:FuzzValid rpc:FuzzNoAnswerWaitsForInput internal/service:FuzzParams signal:FuzzParse
 FUZZTIME    ?= 5m
 
 NODE_ENV_   := cd clients/node && SIGRPC_BIN=$(CURDIR)/$(BIN)

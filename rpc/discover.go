@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-
-	"github.com/sourcegraph/jsonrpc2"
 )
 
 // discoverName is the OpenRPC service discovery method every Server has.
@@ -76,7 +74,8 @@ func discoverMethod(doc *[]byte) Method {
 		Name:    discoverName,
 		Summary: "This service's OpenRPC document.",
 		Result:  `{"$ref":"https://raw.githubusercontent.com/open-rpc/meta-schema/master/schema.json"}`,
-		Call: func(_ context.Context, _ []Value, dst []byte) ([]byte, *jsonrpc2.Error) {
+		Example: `[]`,
+		Call: func(_ context.Context, _ *Args, dst []byte) ([]byte, error) {
 			return append(dst, *doc...), nil
 		},
 	}

@@ -7,14 +7,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/sigrpc/sigrpc/signal"
 )
 
 // TestDiscoverListsExactlyTheDispatchedMethods checks rpc.discover against
 // the dispatcher's own table, and that each listed method dispatches.
 func TestDiscoverListsExactlyTheDispatchedMethods(t *testing.T) {
-	srv := NewServer(Methods(signal.NewKiller(signal.Policy{})), Options{Version: "9.9.9"})
+	srv := NewServer(testMethods(nil, nil), Options{Version: "9.9.9"})
 	var out bytes.Buffer
 	in := `{"jsonrpc":"2.0","id":1,"method":"rpc.discover"}` + "\n"
 	if err := srv.Serve(context.Background(), strings.NewReader(in), &out); err != nil {
@@ -29,6 +27,7 @@ func TestDiscoverListsExactlyTheDispatchedMethods(t *testing.T) {
 				Params []struct {
 					Name     string
 					Required bool
+					Schema   struct{ Default json.RawMessage }
 				}
 			}
 		}
@@ -52,7 +51,8 @@ func TestDiscoverListsExactlyTheDispatchedMethods(t *testing.T) {
 			t.Errorf("%s: %d params listed, %d decoded", m.Name, len(m.Params), len(spec.Params))
 		}
 		for i, p := range m.Params {
-			if i < len(spec.Params) && (p.Name != spec.Params[i].Name || p.Required != spec.Params[i].Required) {
+			if i < len(spec.Params) && (p.Name != spec.Params[i].Name || p.Required != spec.Params[i].Required ||
+				string(p.Schema.Default) != spec.Params[i].Default) {
 				t.Errorf("%s param %d: listed %+v, decoded %+v", m.Name, i, p, spec.Params[i])
 			}
 		}

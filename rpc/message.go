@@ -9,15 +9,13 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 )
 
-// request is one validated request. The embedded jsonrpc2.Request carries
-// the method, the params and whether it is a notification; id carries the
-// id exactly as received, since jsonrpc2.ID cannot hold null, negative,
-// fractional or very large ids.
+// request is one validated request. Its fields alias the message's bytes.
 type request struct {
-	jsonrpc2.Request
-	id        json.RawMessage // nil for a notification
-	params    json.RawMessage // what Request.Params points at
-	methodRaw []byte          // the method's JSON string literal
+	id        []byte // the id exactly as received (JSON text); nil for a notification
+	notif     bool   // no id member: run, never answered
+	params    []byte // the params' JSON text; nil if absent
+	methodRaw []byte // the method's JSON string literal
+	method    string // the method's name, once looked up
 }
 
 // The errors for messages that are not requests. They are answered with
@@ -55,14 +53,12 @@ func parseRequest(b []byte, req *request) *jsonrpc2.Error {
 		}
 		return errParse
 	}
-	req.Notif = true
+	req.notif = true
 	version := false
-	for i := skipSpace(b, 1); ; {
-		key, val, next, err := nextMember(b, i)
-		if err != nil {
-			return err
-		}
-		if key == nil {
+	it := newMembers(b)
+	for {
+		key, val, ok := it.next()
+		if !ok {
 			break
 		}
 		switch memberName(key) {
@@ -73,62 +69,13 @@ func parseRequest(b []byte, req *request) *jsonrpc2.Error {
 		case "params":
 			req.params = val
 		case "id":
-			req.id, req.Notif = val, false
+			req.id, req.notif = val, false
 		}
-		i = next
+	}
+	if it.invalid() || it.end != len(b) {
+		return errParse // invalid JSON, or something after the object
 	}
 	return req.check(version)
-}
-
-// nextMember validates the member of the object b at b[i] and returns its
-// raw key and value and where the next member starts. At the object's end
-// (b[i] is its closing brace) it returns a nil key, after checking that
-// nothing follows the object.
-func nextMember(b []byte, i int) (key, val []byte, next int, err *jsonrpc2.Error) {
-	if i < len(b) && b[i] == '}' {
-		if i+1 != len(b) {
-			return nil, nil, 0, errParse
-		}
-		return nil, nil, 0, nil
-	}
-	// scanKey and scanValue, written out: this is the hottest loop.
-	if i >= len(b) || b[i] != '"' {
-		return nil, nil, 0, errParse
-	}
-	keyEnd, ok := scanString(b, i)
-	if !ok {
-		return nil, nil, 0, errParse
-	}
-	start := skipSpace(b, keyEnd)
-	if start >= len(b) || b[start] != ':' {
-		return nil, nil, 0, errParse
-	}
-	if start = skipSpace(b, start+1); start >= len(b) {
-		return nil, nil, 0, errParse
-	}
-	var end int
-	switch b[start] {
-	case '"':
-		end, ok = scanString(b, start)
-	case '{', '[':
-		end, ok = scanComposite(b, start)
-	default:
-		end, ok = scanScalar(b, start)
-	}
-	if !ok {
-		return nil, nil, 0, errParse
-	}
-	key = b[i:keyEnd]
-	next = skipSpace(b, end)
-	switch {
-	case next < len(b) && b[next] == ',':
-		if next = skipSpace(b, next+1); next < len(b) && b[next] == '}' {
-			return nil, nil, 0, errParse // a trailing comma
-		}
-	case next >= len(b) || b[next] != '}':
-		return nil, nil, 0, errParse
-	}
-	return key, b[start:end], next, nil
 }
 
 // check validates what parseRequest found: the version, the method, the
@@ -143,9 +90,6 @@ func (req *request) check(version bool) *jsonrpc2.Error {
 		return errParamsType
 	case req.id != nil && !validID(req.id):
 		return errIDType
-	}
-	if req.params != nil {
-		req.Params = &req.params
 	}
 	return nil
 }
@@ -211,15 +155,15 @@ func appendHead(dst, id []byte) []byte {
 		id = nullID
 	}
 	dst = append(dst, `{"jsonrpc":"2.0","id":`...)
-	return appendEcho(dst, id)
+	return AppendEcho(dst, id)
 }
 
-// appendEcho appends raw, valid JSON text received from the client, byte
-// for byte, except that each byte that is not part of valid UTF-8 is
+// AppendEcho appends raw, valid JSON text received from the client (an id,
+// a name), byte for byte, except that each byte that is not part of valid UTF-8 is
 // replaced by the escape \ufffd (U+FFFD), as encoding/json replaces it:
 // the output is always valid UTF-8. Invalid bytes can only occur inside
 // strings, where the escape keeps the JSON valid.
-func appendEcho(dst, raw []byte) []byte {
+func AppendEcho(dst, raw []byte) []byte {
 	if utf8.Valid(raw) {
 		return append(dst, raw...)
 	}

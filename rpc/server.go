@@ -15,23 +15,30 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 )
 
-// Method is one JSON-RPC method: its wire name, its parameters, and its
-// implementation. The same table drives dispatch and documentation.
+// Method is one JSON-RPC method: its wire name, its parameters, its
+// documentation and its implementation. One table of Methods drives
+// dispatch, parameter decoding with defaults, and rpc.discover; a program
+// can print its help from the same table.
 type Method struct {
 	Name    string
 	Summary string
 	Params  []Param
 	// Result is a JSON Schema of the result, as JSON text.
 	Result string
+	// Example is the params of an example request, as JSON text, for
+	// documentation such as a --help listing.
+	Example string
 	// Blocking marks a method that may wait (for a process to exit, say).
 	// Blocking methods run on their own goroutine, up to a limit, so they
 	// never hold up other requests; the others run inline, in order.
 	Blocking bool
-	// Call runs the method with args decoded against Params (same order),
-	// appends the JSON result to dst and returns it, or returns an error.
-	// ctx is cancelled when the session ends; a blocking method must then
-	// return promptly.
-	Call func(ctx context.Context, args []Value, dst []byte) ([]byte, *jsonrpc2.Error)
+	// Call runs the method with args decoded against Params, appends the
+	// JSON result to dst and returns it, or returns an error. An error
+	// that is (or wraps) a *jsonrpc2.Error is answered as such; any other
+	// is a bug, answered -32603 and logged. ctx is cancelled when the
+	// session is told to stop; a blocking method must then return
+	// promptly.
+	Call func(ctx context.Context, args *Args, dst []byte) ([]byte, error)
 }
 
 // Defaults for Options.
@@ -54,6 +61,9 @@ type Options struct {
 	// MaxPendingOutput bounds the output queued but not yet written; 0
 	// means DefaultMaxPendingOutput.
 	MaxPendingOutput int
+	// Busy answers a blocking call beyond MaxBlocking; nil means a -32000
+	// error saying so.
+	Busy *jsonrpc2.Error
 }
 
 // Server serves a fixed set of methods over a byte stream. One Server may
@@ -65,8 +75,8 @@ type Server struct {
 
 // NewServer returns a Server for methods and rpc.discover, which answers
 // with an OpenRPC document generated from the same table. It panics if a
-// name repeats or a method has more than eight params: the table is fixed
-// at build time.
+// name repeats, a method has more than eight params, or a default does not
+// decode: the table is fixed at build time.
 func NewServer(methods []Method, opts Options) *Server {
 	if opts.MaxMessageBytes <= 0 {
 		opts.MaxMessageBytes = DefaultMaxMessageBytes
@@ -83,6 +93,9 @@ func NewServer(methods []Method, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Busy == nil {
+		opts.Busy = &jsonrpc2.Error{Code: -32000, Message: "too many blocking calls in flight"}
+	}
 	s := &Server{methods: make([]*Method, 0, len(methods)+1), opts: opts}
 	var doc []byte
 	methods = append(slices.Clone(methods), discoverMethod(&doc))
@@ -91,10 +104,24 @@ func NewServer(methods []Method, opts Options) *Server {
 		if s.find([]byte(m.Name)) != nil || len(m.Params) > maxParams {
 			panic(fmt.Sprintf("rpc: bad method table entry %q", m.Name))
 		}
+		m.Params = slices.Clone(m.Params)
+		for j := range m.Params {
+			m.Params[j].decodeDefault()
+		}
 		s.methods = append(s.methods, m)
 	}
 	doc = openRPCDocument(s.methods, opts.Version)
 	return s
+}
+
+// Methods returns the methods s serves, rpc.discover included, in the
+// order they were given.
+func (s *Server) Methods() []Method {
+	out := make([]Method, len(s.methods))
+	for i, m := range s.methods {
+		out[i] = *m
+	}
+	return out
 }
 
 // ErrShutdownTimeout is what Serve returns when, after ctx was cancelled,
@@ -198,7 +225,7 @@ type session struct {
 
 	// Owned by the reader goroutine.
 	req     request
-	args    [maxParams]Value
+	args    Args
 	scratch []byte // the response being built
 	result  []byte // the result being built
 }
@@ -314,7 +341,7 @@ func (ss *session) deliver(r reply, body []byte) bool {
 // responses into one array once the last member answers.
 func (ss *session) handleBatch(msg []byte) {
 	n := 0
-	for it := newElements(msg); ; n++ {
+	for it := newMembers(msg); ; n++ {
 		if _, _, ok := it.next(); !ok {
 			break
 		}
@@ -324,7 +351,7 @@ func (ss *session) handleBatch(msg []byte) {
 		return
 	}
 	b := &batch{parts: make([][]byte, n), pending: n}
-	it := newElements(msg)
+	it := newMembers(msg)
 	for i := 0; i < n; i++ {
 		_, member, _ := it.next()
 		ss.handle(member, reply{b, i})
@@ -340,21 +367,21 @@ func (ss *session) handle(msg []byte, r reply) {
 	}
 	m, err := ss.srv.lookup(req)
 	if err == nil {
-		err = decodeParams(req.params, m.Params, ss.args[:])
+		err = decodeParams(req.params, m.Params, &ss.args)
 	}
 	if ss.debug {
-		ss.srv.opts.Logger.Debug("request", "method", req.Method, "id", string(req.id), "params", string(req.params))
+		ss.srv.opts.Logger.Debug("request", "method", req.method, "id", string(req.id), "params", string(req.params))
 	}
 	switch {
-	case err != nil && req.Notif:
+	case err != nil && req.notif:
 		ss.deliver(r, nil)
 	case err != nil:
 		ss.deliver(r, appendError(ss.scratch[:0], req.id, err))
 	case m.Blocking:
 		ss.start(m, req, r)
 	default:
-		ss.scratch = ss.run(ss.scratch[:0], ss.result[:0], m, req.id, ss.args[:len(m.Params)])
-		if req.Notif {
+		ss.scratch = ss.run(ss.scratch[:0], ss.result[:0], m, req.id, &ss.args)
+		if req.notif {
 			ss.deliver(r, nil)
 		} else {
 			ss.deliver(r, ss.scratch)
@@ -362,14 +389,14 @@ func (ss *session) handle(msg []byte, r reply) {
 	}
 }
 
-// lookup resolves the request's method and sets req.Method.
+// lookup resolves the request's method and sets req.method.
 func (s *Server) lookup(req *request) (*Method, *jsonrpc2.Error) {
 	raw := req.methodRaw
 	m := s.find(raw[1 : len(raw)-1])
 	if m == nil {
 		name, _ := unquote(raw)
 		if m = s.find([]byte(name)); m == nil {
-			req.Method = name
+			req.method = name
 			e := &jsonrpc2.Error{Code: jsonrpc2.CodeMethodNotFound, Message: "Method not found"}
 			e.SetError(struct {
 				Method string `json:"method"`
@@ -377,7 +404,7 @@ func (s *Server) lookup(req *request) (*Method, *jsonrpc2.Error) {
 			return nil, e
 		}
 	}
-	req.Method = m.Name
+	req.method = m.Name
 	return m, nil
 }
 
@@ -397,16 +424,16 @@ func (ss *session) start(m *Method, req *request, r reply) {
 	select {
 	case ss.sem <- struct{}{}:
 	default:
-		if !req.Notif {
-			ss.deliver(r, appendError(ss.scratch[:0], req.id, errTooManyBlocking))
+		if !req.notif {
+			ss.deliver(r, appendError(ss.scratch[:0], req.id, ss.srv.opts.Busy))
 		} else {
 			ss.deliver(r, nil)
 		}
 		return
 	}
 	id := append(json.RawMessage(nil), req.id...)
-	notif := req.Notif
-	args := copyArgs(ss.args[:len(m.Params)])
+	notif := req.notif
+	args := ss.args.detach()
 	ss.calls.Add(1)
 	go func() {
 		defer ss.calls.Done()
@@ -422,20 +449,29 @@ func (ss *session) start(m *Method, req *request, r reply) {
 }
 
 // run calls m and appends its response to dst; res is scratch space for
-// the result. A panic in the method is recovered into a -32603 error.
-func (ss *session) run(dst, res []byte, m *Method, id []byte, args []Value) (out []byte) {
+// the result. A panic in the method, or an error that is not a
+// *jsonrpc2.Error, is a bug: it is logged and answered -32603.
+func (ss *session) run(dst, res []byte, m *Method, id []byte, args *Args) (out []byte) {
 	defer func() {
 		if p := recover(); p != nil {
 			ss.srv.opts.Logger.Error("method panicked", "method", m.Name, "panic", p, "stack", string(debug.Stack()))
-			out = appendError(dst, id, &jsonrpc2.Error{Code: jsonrpc2.CodeInternalError, Message: "Internal error"})
+			out = appendError(dst, id, errInternal)
 		}
 	}()
 	result, err := m.Call(ss.ctx, args, res)
-	if err != nil {
-		return appendError(dst, id, err)
+	if err == nil {
+		return appendResult(dst, id, result)
 	}
-	return appendResult(dst, id, result)
+	var rpcErr *jsonrpc2.Error
+	if !errors.As(err, &rpcErr) {
+		ss.srv.opts.Logger.Error("method failed", "method", m.Name, "err", err)
+		rpcErr = errInternal
+	}
+	return appendError(dst, id, rpcErr)
 }
+
+// errInternal answers a method that panicked or failed unexpectedly.
+var errInternal = &jsonrpc2.Error{Code: jsonrpc2.CodeInternalError, Message: "Internal error"}
 
 // batch gathers the responses of a batch's members.
 type batch struct {

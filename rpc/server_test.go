@@ -18,21 +18,23 @@ import (
 )
 
 // testMethods is a method table for exercising the dispatcher: echo
-// answers at once, block waits for release or the session's end, and boom
-// panics.
+// answers at once (with a default when n is absent), block waits for
+// release or the session's end, boom panics, and fail returns an error
+// that is not a *jsonrpc2.Error.
 func testMethods(release <-chan struct{}, started chan<- struct{}) []Method {
 	return []Method{
 		{
-			Name:   "echo",
-			Params: []Param{{Name: "n", Kind: Integer, Required: true}},
-			Call: func(_ context.Context, args []Value, dst []byte) ([]byte, *jsonrpc2.Error) {
-				return fmt.Appendf(dst, "%d", args[0].Int), nil
+			Name:    "echo",
+			Params:  []Param{{Name: "n", Kind: Integer, Default: "15"}},
+			Example: `[1]`,
+			Call: func(_ context.Context, args *Args, dst []byte) ([]byte, error) {
+				return fmt.Appendf(dst, "%d", args.Int("n")), nil
 			},
 		},
 		{
 			Name:     "block",
 			Blocking: true,
-			Call: func(ctx context.Context, _ []Value, dst []byte) ([]byte, *jsonrpc2.Error) {
+			Call: func(ctx context.Context, _ *Args, dst []byte) ([]byte, error) {
 				if started != nil {
 					started <- struct{}{}
 				}
@@ -46,8 +48,14 @@ func testMethods(release <-chan struct{}, started chan<- struct{}) []Method {
 		},
 		{
 			Name: "boom",
-			Call: func(context.Context, []Value, []byte) ([]byte, *jsonrpc2.Error) {
+			Call: func(context.Context, *Args, []byte) ([]byte, error) {
 				panic("boom")
+			},
+		},
+		{
+			Name: "fail",
+			Call: func(context.Context, *Args, []byte) ([]byte, error) {
+				return nil, errors.New("a bug")
 			},
 		},
 	}
@@ -154,16 +162,23 @@ func TestBlockingCallsRunToTheirEndAtEndOfInput(t *testing.T) {
 	}
 }
 
+// TestBlockingCallsBeyondTheLimitAreRefused: with MaxBlocking calls
+// running, one more is answered with Options.Busy at once, and runs no
+// goroutine.
 func TestBlockingCallsBeyondTheLimitAreRefused(t *testing.T) {
 	release, started := make(chan struct{}), make(chan struct{}, 2)
-	ps := startSession(t, NewServer(testMethods(release, started), Options{MaxBlocking: 2}))
+	busy := &jsonrpc2.Error{Code: -32000, Message: "busy"}
+	ps := startSession(t, NewServer(testMethods(release, started), Options{MaxBlocking: 2, Busy: busy}))
 	ps.send(t, call(1, "block", "[]"), call(2, "block", "[]"))
 	<-started
 	<-started
+	before := runtime.NumGoroutine()
 	ps.send(t, call(3, "block", "[]"))
-	got := ps.next(t)
-	if !strings.Contains(got, `"id":3,"error":{"code":-32000`) || !strings.Contains(got, `"errno":"EAGAIN"`) {
-		t.Fatalf("got %s, want an EAGAIN error for id 3", got)
+	if got, want := ps.next(t), `{"jsonrpc":"2.0","id":3,"error":{"code":-32000,"message":"busy"}}`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines after the refused call, %d before", after, before)
 	}
 	close(release)
 	ps.next(t)
@@ -183,6 +198,17 @@ func TestBatchWaitsForItsBlockingMember(t *testing.T) {
 	want := `[{"jsonrpc":"2.0","id":1,"result":"released"},{"jsonrpc":"2.0","id":2,"result":5}]`
 	if got := ps.next(t); got != want {
 		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+func TestAnErrorThatIsNotARPCErrorIsInternal(t *testing.T) {
+	ps := startSession(t, NewServer(testMethods(nil, nil), Options{}))
+	ps.send(t, call(1, "fail", "[]"), call(2, "echo", "[]"))
+	if got, want := ps.next(t), `{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error"}}`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+	if got, want := ps.next(t), `{"jsonrpc":"2.0","id":2,"result":15}`; got != want {
+		t.Fatalf("an absent param takes its default: got %s, want %s", got, want)
 	}
 }
 

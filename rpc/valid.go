@@ -1,9 +1,15 @@
 package rpc
 
-// This file validates JSON text in one pass, accepting exactly what
-// json.Valid accepts (FuzzValid compares the two). It lets a request be
-// validated while its members are found, instead of validating it whole
-// and then walking it again.
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// This file is the package's one JSON scanner. It validates JSON text,
+// accepting exactly what json.Valid accepts (FuzzValid compares the two),
+// and finds the extent of values without decoding them, so that a request
+// is validated while its members are found, ids are echoed byte for byte,
+// and params are decoded without reflection.
 
 // maxDepth is the deepest nesting of arrays and objects accepted, the same
 // limit as encoding/json's.
@@ -225,4 +231,111 @@ func scanKey(b []byte, i int) (keyEnd, valueStart int, ok bool) {
 	}
 	i = skipSpace(b, i+1)
 	return keyEnd, i, i < len(b)
+}
+
+// members iterates over the members of a JSON object or the elements of a
+// JSON array, validating each as it goes. The zero value is not usable;
+// see newMembers.
+type members struct {
+	b          []byte
+	i          int  // where the next member starts, or -1 once the container has ended
+	end        int  // the index just past the closing bracket, once it has ended
+	closer     byte // '}' or ']'
+	needMember bool // a comma came last: a member must follow
+	bad        bool // the text is not valid JSON
+}
+
+// newMembers starts an iteration over the object or array that opens at
+// v[0].
+func newMembers(v []byte) members {
+	return members{b: v, i: skipSpace(v, 1), closer: v[0] + 2} // '{'+2 is '}', '['+2 is ']'
+}
+
+// next returns the next member: key is the raw quoted key (nil in an
+// array) and val the raw value. It reports false at the end of the
+// container, and when the text is not valid JSON, which invalid then
+// reports.
+func (m *members) next() (key, val []byte, ok bool) {
+	b, i := m.b, m.i
+	switch {
+	case i < 0:
+		return nil, nil, false
+	case i < len(b) && b[i] == m.closer && !m.needMember:
+		m.i, m.end = -1, i+1
+		return nil, nil, false
+	}
+	if m.closer == '}' {
+		keyEnd, start, ok := scanKey(b, i)
+		if !ok {
+			return m.fail()
+		}
+		key, i = b[i:keyEnd], start
+	}
+	end, ok := scanValue(b, i)
+	if !ok {
+		return m.fail()
+	}
+	val = b[i:end]
+	switch next := skipSpace(b, end); {
+	case next < len(b) && b[next] == ',':
+		m.i, m.needMember = skipSpace(b, next+1), true
+	case next < len(b) && b[next] == m.closer:
+		m.i, m.needMember = next, false
+	default:
+		return m.fail()
+	}
+	return key, val, true
+}
+
+// fail marks the text invalid and ends the iteration.
+func (m *members) fail() ([]byte, []byte, bool) {
+	m.i, m.bad = -1, true
+	return nil, nil, false
+}
+
+// invalid reports whether the text was found not to be valid JSON.
+func (m *members) invalid() bool { return m.bad }
+
+// isSpace reports whether c is JSON insignificant whitespace.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+// trimSpace returns b without leading and trailing JSON whitespace.
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// unquote decodes the JSON string literal s. The fast path, a literal with
+// no escapes, returns its contents without decoding.
+func unquote(s []byte) (string, bool) {
+	if len(s) < 2 || s[0] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(s, '\\') < 0 {
+		return string(s[1 : len(s)-1]), true
+	}
+	var out string
+	if err := json.Unmarshal(s, &out); err != nil {
+		return "", false
+	}
+	return out, true
+}
+
+// literalEquals reports whether the JSON string literal s decodes to want.
+func literalEquals(s []byte, want string) bool {
+	if len(s) == len(want)+2 && s[0] == '"' && string(s[1:len(s)-1]) == want {
+		return true
+	}
+	if bytes.IndexByte(s, '\\') < 0 {
+		return false
+	}
+	got, ok := unquote(s)
+	return ok && got == want
 }

@@ -10,19 +10,19 @@ import (
 )
 
 func TestCheckNumberAcceptsZeroToMax(t *testing.T) {
-	for _, n := range []int64{0, 1, 15, int64(Max)} {
-		if got, err := CheckNumber(n); err != nil || int64(got) != n {
-			t.Errorf("CheckNumber(%d) = %d, %v", n, got, err)
+	for _, n := range []int64{0, 1, 15, int64(MaxSignum)} {
+		if got, err := CheckSignum(n); err != nil || int64(got) != n {
+			t.Errorf("CheckSignum(%d) = %d, %v", n, got, err)
 		}
 	}
 }
 
 func TestCheckNumberRejectsOutOfRangeAsEINVALWithoutTruncating(t *testing.T) {
-	for _, n := range []int64{-1, -15, int64(Max) + 1, 999, 1<<32 + 15, 4294967311, math.MaxInt64, math.MinInt64} {
-		_, err := CheckNumber(n)
+	for _, n := range []int64{-1, -15, int64(MaxSignum) + 1, 999, 1<<32 + 15, 4294967311, math.MaxInt64, math.MinInt64} {
+		_, err := CheckSignum(n)
 		var osErr *OSError
 		if !errors.As(err, &osErr) || osErr.Errno != unix.EINVAL || !errors.Is(err, unix.EINVAL) || err.Error() != "Invalid argument" {
-			t.Errorf("CheckNumber(%d) = %v, want an *OSError with EINVAL", n, err)
+			t.Errorf("CheckSignum(%d) = %v, want an *OSError with EINVAL", n, err)
 		}
 	}
 }
@@ -38,11 +38,12 @@ func TestCheckPIDAcceptsTheInt32Range(t *testing.T) {
 func TestCheckPIDRejectsBeyondInt32(t *testing.T) {
 	for _, pid := range []int64{2147483648, -2147483649, 1 << 32, 1<<32 + 1, math.MaxInt64, math.MinInt64} {
 		_, err := CheckPID(pid)
-		if !errors.Is(err, ErrPIDRange) {
-			t.Errorf("CheckPID(%d) = %v, want ErrPIDRange", pid, err)
+		var pe *PIDError
+		if !errors.As(err, &pe) || pe.PID != pid {
+			t.Errorf("CheckPID(%d) = %v, want a *PIDError", pid, err)
 			continue
 		}
-		if !strings.Contains(err.Error(), "pid out of range") {
+		if !strings.Contains(err.Error(), "out of range") {
 			t.Errorf("CheckPID(%d) error %q lacks context", pid, err)
 		}
 	}

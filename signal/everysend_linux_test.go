@@ -37,8 +37,8 @@ func ownThreads(t *testing.T) []int {
 // thread id accepted, kill(2) would deliver URG to this process: harmless
 // to a Go program, and the test would see no error.
 func TestThreadIDsAreRefusedWithAndWithoutPidfds(t *testing.T) {
-	for name, k := range map[string]*Killer{
-		"pidfd":    NewKiller(Policy{Self: os.Getpid()}),
+	for name, k := range map[string]*Controller{
+		"pidfd":    NewController(Policy{Self: os.Getpid()}),
 		"fallback": {Policy: Policy{Self: os.Getpid()}, noPidfd: true},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -47,17 +47,17 @@ func TestThreadIDsAreRefusedWithAndWithoutPidfds(t *testing.T) {
 					continue // the runtime let this thread go since the listing
 				}
 				var pe *PolicyError
-				if err := k.Kill(Target{PID: int64(tid)}, int64(syscall.SIGURG)); !errors.As(err, &pe) || pe.Reason != ReasonSelf {
+				if err := k.Kill(Target{PID: tid}, Signum(syscall.SIGURG)); !errors.As(err, &pe) || pe.Reason != ReasonSelf {
 					t.Fatalf("Kill(own thread %d, URG) = %v, want a self refusal", tid, err)
 				}
 				var osErr *OSError
-				if err := k.Kill(Target{PID: int64(tid)}, 0); !errors.As(err, &osErr) || osErr.Errno != syscall.ESRCH || osErr.Reason != ReasonThread {
+				if err := k.Kill(Target{PID: tid}, 0); !errors.As(err, &osErr) || osErr.Errno != syscall.ESRCH || osErr.Reason != ReasonThread {
 					t.Fatalf("Kill(own thread %d, NONE) = %v, want ESRCH %q", tid, err, ReasonThread)
 				}
-				if _, err := k.Inspect(int64(tid)); !errors.As(err, &osErr) || osErr.Reason != ReasonThread {
+				if _, err := k.Inspect(tid); !errors.As(err, &osErr) || osErr.Reason != ReasonThread {
 					t.Fatalf("Inspect(own thread %d) = %v, want ESRCH %q", tid, err, ReasonThread)
 				}
-				if _, err := k.Wait(context.Background(), int64(tid), 0); !errors.As(err, &osErr) || osErr.Reason != ReasonThread {
+				if _, err := k.Wait(context.Background(), tid, 0); !errors.As(err, &osErr) || osErr.Reason != ReasonThread {
 					t.Fatalf("Wait(own thread %d) = %v, want ESRCH %q", tid, err, ReasonThread)
 				}
 			}
@@ -70,8 +70,8 @@ func TestThreadIDsAreRefusedWithAndWithoutPidfds(t *testing.T) {
 // reported as escalated, only as exited; the test hook makes the wait
 // miss the exit, as a polling wait could.
 func TestEscalationToAProcessAlreadyGoneIsNotEscalated(t *testing.T) {
-	for name, k := range map[string]*Killer{
-		"pidfd":    NewKiller(Policy{}),
+	for name, k := range map[string]*Controller{
+		"pidfd":    NewController(Policy{}),
 		"fallback": {noPidfd: true},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -86,8 +86,8 @@ func TestEscalationToAProcessAlreadyGoneIsNotEscalated(t *testing.T) {
 				cmd.Wait()
 				return false
 			}
-			esc := int64(syscall.SIGKILL)
-			res, err := k.Terminate(context.Background(), Target{PID: int64(cmd.Process.Pid)}, int64(syscall.SIGCONT), time.Second, &esc, time.Second)
+			opts := TerminateOptions{Signal: Signum(syscall.SIGCONT), Timeout: time.Second, Escalate: true, EscalateSignal: Signum(syscall.SIGKILL), EscalateTimeout: time.Second}
+			res, err := k.Terminate(context.Background(), Target{PID: cmd.Process.Pid}, opts)
 			if err != nil || res.Escalated || !res.Exited {
 				t.Fatalf("Terminate = %+v, %v; want exited, not escalated", res, err)
 			}

@@ -13,7 +13,7 @@ func FuzzParse(f *testing.F) {
 		if !ok {
 			return
 		}
-		if n < 0 || n > Max {
+		if n < 0 || n > MaxSignum {
 			t.Fatalf("Parse(%q) = %d, out of range", name, n)
 		}
 		canonical, ok := n.Name()

@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// handleCacheSize is how many process handles a Killer keeps open for
+// handleCacheSize is how many process handles a Controller keeps open for
 // reuse.
 const handleCacheSize = 16
 
@@ -15,7 +15,7 @@ const handleCacheSize = 16
 // pid until it is reaped: while a handle's process lives, its pid names
 // that process and no other, so the handle reaches exactly the process a
 // fresh open would. Once the process is reaped, a send through the handle
-// fails with ESRCH, and Killer.Kill then discards the handle and opens the
+// fails with ESRCH, and Controller.Kill then discards the handle and opens the
 // pid afresh, since the pid may have been reused.
 //
 // A handle is taken out of the cache while it is in use, so goroutines

@@ -21,10 +21,10 @@ func openFDs(t *testing.T) int {
 }
 
 func TestKillReusesTheHandleOfALiveProcess(t *testing.T) {
-	k := NewKiller(Policy{})
+	k := NewController(Policy{})
 	defer k.Close()
 	cmd := startSleep(t)
-	target := Target{PID: int64(cmd.Process.Pid)}
+	target := Target{PID: cmd.Process.Pid}
 	if err := k.Kill(target, 0); err != nil {
 		t.Fatalf("Kill(child, NONE) = %v", err)
 	}
@@ -54,7 +54,7 @@ func TestKillReusesTheHandleOfALiveProcess(t *testing.T) {
 func TestKillReplacesAHandleWhoseProcessIsGone(t *testing.T) {
 	for name, startTime := range map[string]bool{"pid only": false, "with start_time": true} {
 		t.Run(name, func(t *testing.T) {
-			k := NewKiller(Policy{})
+			k := NewController(Policy{})
 			defer k.Close()
 			gone := exec.Command("true")
 			if err := gone.Start(); err != nil {
@@ -66,7 +66,7 @@ func TestKillReplacesAHandleWhoseProcessIsGone(t *testing.T) {
 			}
 			gone.Wait()
 			live := startSleep(t)
-			target := Target{PID: int64(live.Process.Pid)}
+			target := Target{PID: live.Process.Pid}
 			if startTime {
 				info, err := k.Inspect(target.PID)
 				if err != nil {
@@ -76,7 +76,7 @@ func TestKillReplacesAHandleWhoseProcessIsGone(t *testing.T) {
 			}
 			stale.pid = live.Process.Pid
 			k.handles.put(stale)
-			if err := k.Kill(target, int64(unix.SIGTERM)); err != nil {
+			if err := k.Kill(target, Signum(unix.SIGTERM)); err != nil {
 				t.Fatalf("Kill through a stale handle = %v, want success", err)
 			}
 			if sig := waitSignal(t, live); sig != syscall.SIGTERM {
@@ -90,14 +90,14 @@ func TestKillReplacesAHandleWhoseProcessIsGone(t *testing.T) {
 }
 
 func TestKillCachesABoundedNumberOfHandles(t *testing.T) {
-	k := NewKiller(Policy{})
+	k := NewController(Policy{})
 	var children []*exec.Cmd
 	for range handleCacheSize + 4 {
 		children = append(children, startSleep(t))
 	}
 	before := openFDs(t)
 	for _, cmd := range children {
-		if err := k.Kill(Target{PID: int64(cmd.Process.Pid)}, 0); err != nil {
+		if err := k.Kill(Target{PID: cmd.Process.Pid}, 0); err != nil {
 			t.Fatalf("Kill(child, NONE) = %v", err)
 		}
 	}
@@ -111,7 +111,7 @@ func TestKillCachesABoundedNumberOfHandles(t *testing.T) {
 	if got := openFDs(t); got != before {
 		t.Fatalf("after Close: %d open fds, want %d", got, before)
 	}
-	if err := k.Kill(Target{PID: int64(children[0].Process.Pid)}, 0); err != nil {
+	if err := k.Kill(Target{PID: children[0].Process.Pid}, 0); err != nil {
 		t.Fatalf("Kill after Close = %v", err)
 	}
 	if n := k.handles.len(); n != 0 || openFDs(t) != before {
@@ -120,7 +120,7 @@ func TestKillCachesABoundedNumberOfHandles(t *testing.T) {
 }
 
 func TestKillFromManyGoroutinesSharesNoHandle(t *testing.T) {
-	k := NewKiller(Policy{})
+	k := NewController(Policy{})
 	children := []*exec.Cmd{startSleep(t), startSleep(t), startSleep(t)}
 	before := openFDs(t)
 	var wg sync.WaitGroup
@@ -129,7 +129,7 @@ func TestKillFromManyGoroutinesSharesNoHandle(t *testing.T) {
 		wg.Go(func() {
 			for i := range 200 {
 				cmd := children[(g+i)%len(children)]
-				if err := k.Kill(Target{PID: int64(cmd.Process.Pid)}, 0); err != nil {
+				if err := k.Kill(Target{PID: cmd.Process.Pid}, 0); err != nil {
 					errs <- err
 					return
 				}

@@ -1,15 +1,5 @@
 package signal
 
-import (
-	"errors"
-
-	"golang.org/x/sys/unix"
-)
-
-// ErrUnsupported is returned for operations this platform cannot do, such
-// as reading process details outside Linux.
-var ErrUnsupported = errors.New("not supported on this platform")
-
 // Info is what the system reports about a process.
 type Info struct {
 	PID, PPID, PGID, SID, UID int
@@ -19,16 +9,16 @@ type Info struct {
 }
 
 // Inspect returns what the system reports about process pid: on Linux
-// from /proc, elsewhere ErrUnsupported. A pid with no process, or one
-// that is not positive or beyond int32, is an *OSError with ESRCH; a
-// thread id is refused as Kill refuses it. The policy's per-process rules
-// apply: a narrowed Killer describes only processes it may signal (a
-// *PolicyError otherwise).
-func (k *Killer) Inspect(pid int64) (Info, error) {
-	if pid <= 0 || pid > 1<<31-1 {
-		return Info{}, &OSError{Errno: unix.ESRCH}
+// from /proc; elsewhere an error wrapping errors.ErrUnsupported. A pid
+// with no process is an *OSError with ESRCH; one that is not positive or
+// beyond int32 a *PIDError; a thread id is refused as Kill refuses it.
+// The policy's per-process rules apply: a narrowed Controller describes
+// only processes it may signal (a *PolicyError otherwise).
+func (k *Controller) Inspect(pid int) (Info, error) {
+	if err := checkOneProcess(pid); err != nil {
+		return Info{}, err
 	}
-	p, err := k.openFor(int(pid), None)
+	p, err := k.openFor(pid, None)
 	if err != nil {
 		return Info{}, err
 	}

@@ -2,8 +2,19 @@
 
 package signal
 
-// Info is unsupported here: it returns ErrUnsupported.
-func (p *Process) Info() (Info, error) { return Info{}, ErrUnsupported }
+import (
+	"errors"
+	"fmt"
+)
 
-// parentPID is unsupported here: it returns ErrUnsupported.
-func (p *Process) parentPID() (int, error) { return 0, ErrUnsupported }
+// Info is unsupported here: it returns an error wrapping
+// errors.ErrUnsupported.
+func (p *Process) Info() (Info, error) {
+	return Info{}, fmt.Errorf("inspect: reading process details: %w", errors.ErrUnsupported)
+}
+
+// parentPID is unsupported here: it returns an error wrapping
+// errors.ErrUnsupported.
+func (p *Process) parentPID() (int, error) {
+	return 0, fmt.Errorf("reading a parent pid: %w", errors.ErrUnsupported)
+}

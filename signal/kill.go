@@ -9,11 +9,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Killer sends signals after validating them and checking its Policy. It
+// Controller sends signals after validating them and checking its Policy. It
 // is safe for concurrent use. It keeps the handles of the processes it
-// signalled last open for reuse (see Kill); Close releases them. A Killer
+// signalled last open for reuse (see Kill); Close releases them. A Controller
 // must not be copied after first use.
-type Killer struct {
+type Controller struct {
 	// Policy is checked before every send.
 	Policy Policy
 	// send, if set, replaces every delivery, to a process or a group,
@@ -42,14 +42,14 @@ type Killer struct {
 // at no cost that shows, since an open takes microseconds.
 const maxOpening = 2
 
-// NewKiller returns a Killer that applies p.
-func NewKiller(p Policy) *Killer {
-	return &Killer{Policy: p, opening: make(chan struct{}, maxOpening)}
+// NewController returns a Controller that applies p.
+func NewController(p Policy) *Controller {
+	return &Controller{Policy: p, opening: make(chan struct{}, maxOpening)}
 }
 
 // Close closes the process handles k keeps for reuse. k stays usable, but
 // keeps no handle open after Kill returns.
-func (k *Killer) Close() error {
+func (k *Controller) Close() error {
 	k.handles.close()
 	return nil
 }
@@ -58,7 +58,7 @@ func (k *Killer) Close() error {
 type Target struct {
 	// PID is the process id: positive for one process; 0 and below -1
 	// for a process group, if the policy allows groups.
-	PID int64
+	PID int
 	// StartTime, if set, is the start time Info reported for the process;
 	// a process with another start time (a reused pid) is not signalled
 	// and the answer is an *OSError with ESRCH and Reason
@@ -66,9 +66,9 @@ type Target struct {
 	StartTime string
 }
 
-// Kill sends signal number sig to the target. It checks, in order: that
-// the pid fits in 32 bits (an error wrapping ErrPIDRange); that sig lies
-// in 0..Max (an *OSError with EINVAL, even where the pid does not exist,
+// Kill sends signal sig to the target. It checks, in order: that the pid
+// fits in 32 bits (a *PIDError); that sig lies
+// in 0..MaxSignum (an *OSError with EINVAL, even where the pid does not exist,
 // which is a deliberate choice: Linux would say ESRCH first); and the
 // policy (a *PolicyError). Only then does it send: a positive pid is
 // opened as a Process (a pidfd on Linux) and checked and signalled
@@ -86,7 +86,7 @@ type Target struct {
 // it. When a send or check through a reused handle finds its process gone
 // (ESRCH), Kill discards the handle and starts over with a fresh one, as
 // the pid may meanwhile belong to a new process.
-func (k *Killer) Kill(t Target, sig int64) error {
+func (k *Controller) Kill(t Target, sig Signum) error {
 	pid, n, err := k.check(t, sig)
 	if err != nil {
 		return err
@@ -112,7 +112,7 @@ func (k *Killer) Kill(t Target, sig int64) error {
 // release puts p back for reuse after an operation that ended with err,
 // or closes it if err says its process is gone (ESRCH). It reports
 // whether p was kept.
-func (k *Killer) release(p *Process, err error) bool {
+func (k *Controller) release(p *Process, err error) bool {
 	if errors.Is(err, unix.ESRCH) {
 		p.Close()
 		return false
@@ -123,12 +123,12 @@ func (k *Killer) release(p *Process, err error) bool {
 
 // check validates the target and signal and applies the policy, in the
 // order Kill documents.
-func (k *Killer) check(t Target, sig int64) (int, Number, error) {
-	pid, err := CheckPID(t.PID)
+func (k *Controller) check(t Target, sig Signum) (int, Signum, error) {
+	pid, err := CheckPID(int64(t.PID))
 	if err != nil {
 		return 0, 0, err
 	}
-	n, err := CheckNumber(sig)
+	n, err := CheckSignum(int64(sig))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -144,9 +144,9 @@ func (k *Killer) check(t Target, sig int64) (int, Number, error) {
 // sendChecked sends n to the process p holds, immediately after checking,
 // through p, everything the policy says about sending n there: the pid
 // rules, the target's start time, and the per-process rules. Every signal
-// the Killer sends to a process goes through here, so every send is
+// the Controller sends to a process goes through here, so every send is
 // checked at the time of the send, through the handle it goes through.
-func (k *Killer) sendChecked(p *Process, t Target, n Number) error {
+func (k *Controller) sendChecked(p *Process, t Target, n Signum) error {
 	if err := k.Policy.Check(p.pid, n); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (k *Killer) sendChecked(p *Process, t Target, n Number) error {
 // checkHandle checks the target's start time, if it names one, and the
 // policy's per-process rules, if any, against the process p holds. It
 // returns the details it read, or a zero Info if it needed none.
-func (k *Killer) checkHandle(p *Process, t Target) (Info, error) {
+func (k *Controller) checkHandle(p *Process, t Target) (Info, error) {
 	if t.StartTime == "" && !k.Policy.perProcess() {
 		return Info{}, nil
 	}
@@ -176,7 +176,7 @@ func (k *Killer) checkHandle(p *Process, t Target) (Info, error) {
 // checkProcess applies the per-process rules to the process p holds,
 // whose details, read through p, are info: the real uid, then the
 // ancestry.
-func (k *Killer) checkProcess(p *Process, info Info) error {
+func (k *Controller) checkProcess(p *Process, info Info) error {
 	if err := k.Policy.checkUID(info.UID); err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (k *Killer) checkProcess(p *Process, info Info) error {
 // tree: the check fails closed. On reaching ancestor's pid, ancestor must
 // still be running, so that its pid still names it. Without pidfds the
 // links are read by pid, and the window between reads remains.
-func (k *Killer) descends(child *Process, ppid int, ancestor *Process) bool {
+func (k *Controller) descends(child *Process, ppid int, ancestor *Process) bool {
 	var opened []*Process
 	defer func() {
 		for _, p := range opened {
@@ -227,9 +227,9 @@ func (k *Killer) descends(child *Process, ppid int, ancestor *Process) bool {
 	return false
 }
 
-// openFor opens a handle on pid for sending sig, with the Killer's test
+// openFor opens a handle on pid for sending sig, with the Controller's test
 // hooks applied, and answers a thread id as Kill documents.
-func (k *Killer) openFor(pid int, sig Number) (*Process, error) {
+func (k *Controller) openFor(pid int, sig Signum) (*Process, error) {
 	if k.send != nil {
 		return &Process{pid: pid, fd: -1, send: k.send}, nil
 	}
@@ -246,7 +246,7 @@ func (k *Killer) openFor(pid int, sig Number) (*Process, error) {
 
 // openProcess opens a handle on pid, a pidfd unless the tests forced the
 // fallback, admitting maxOpening goroutines at a time.
-func (k *Killer) openProcess(pid int) (*Process, error) {
+func (k *Controller) openProcess(pid int) (*Process, error) {
 	if k.opening != nil {
 		k.opening <- struct{}{}
 		defer func() { <-k.opening }()
@@ -255,7 +255,7 @@ func (k *Killer) openProcess(pid int) (*Process, error) {
 }
 
 // sendGroup signals a process group (pid 0 or below -1) with kill(2).
-func (k *Killer) sendGroup(pid int, n Number) error {
+func (k *Controller) sendGroup(pid int, n Signum) error {
 	send := k.send
 	if send == nil {
 		send = unix.Kill

@@ -36,10 +36,10 @@ func (r *recorder) send(pid int, sig syscall.Signal) error {
 	return r.err
 }
 
-// fakeKiller returns a Killer whose every delivery goes to a recorder.
-func fakeKiller(p Policy) (*Killer, *recorder) {
+// fakeKiller returns a Controller whose every delivery goes to a recorder.
+func fakeKiller(p Policy) (*Controller, *recorder) {
 	rec := &recorder{}
-	return &Killer{Policy: p, send: rec.send}, rec
+	return &Controller{Policy: p, send: rec.send}, rec
 }
 
 func errorText(err error) string {
@@ -55,16 +55,17 @@ func errorText(err error) string {
 func TestKillChecksInOrderAndSendsNothingWhenRefused(t *testing.T) {
 	const self = 4242
 	for _, tc := range []struct {
-		name     string
-		policy   Policy
-		pid, sig int64
-		want     string
+		name   string
+		policy Policy
+		pid    int
+		sig    Signum
+		want   string
 	}{
-		{"pid range comes first", Policy{Self: self}, 1 << 31, 999, "pid 2147483648: pid out of range"},
-		{"a negative pid beyond int32", Policy{Self: self, AllowGroups: true}, -1<<31 - 1, 0, "pid -2147483649: pid out of range"},
+		{"pid range comes first", Policy{Self: self}, 1 << 31, 999, "pid 2147483648 is out of range (it must fit in 32 bits)"},
+		{"a negative pid beyond int32", Policy{Self: self, AllowGroups: true}, -1<<31 - 1, 0, "pid -2147483649 is out of range (it must fit in 32 bits)"},
 		{"signal range before policy", Policy{Self: self}, -1, 999, "Invalid argument"},
 		{"negative signal", Policy{Self: self}, otherAbsentPID, -1, "Invalid argument"},
-		{"signal above Max", Policy{Self: self}, otherAbsentPID, int64(Max) + 1, "Invalid argument"},
+		{"signal above MaxSignum", Policy{Self: self}, otherAbsentPID, MaxSignum + 1, "Invalid argument"},
 		{"signal beyond 32 bits is not truncated", Policy{Self: self}, otherAbsentPID, 1<<32 + 15, "Invalid argument"},
 		{"broadcast", Policy{Self: self, AllowGroups: true}, -1, 0, "refused by policy: broadcast"},
 		{"own group", Policy{Self: self}, 0, 15, "refused by policy: process-group"},
@@ -88,8 +89,9 @@ func TestKillChecksInOrderAndSendsNothingWhenRefused(t *testing.T) {
 
 func TestKillErrorsHaveTheirTypes(t *testing.T) {
 	k, _ := fakeKiller(Policy{Self: 4242})
-	if err := k.Kill(Target{PID: 1 << 40}, 15); !errors.Is(err, ErrPIDRange) {
-		t.Errorf("pid beyond int32: %v, want ErrPIDRange", err)
+	var pidErr *PIDError
+	if err := k.Kill(Target{PID: 1 << 40}, 15); !errors.As(err, &pidErr) {
+		t.Errorf("pid beyond int32: %v, want a *PIDError", err)
 	}
 	var osErr *OSError
 	if err := k.Kill(Target{PID: -1}, 999); !errors.As(err, &osErr) || osErr.Name() != "EINVAL" {
@@ -103,9 +105,10 @@ func TestKillErrorsHaveTheirTypes(t *testing.T) {
 
 func TestKillDeliversWhatThePolicyAllows(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		policy   Policy
-		pid, sig int64
+		name   string
+		policy Policy
+		pid    int
+		sig    Signum
 	}{
 		{"a process", Policy{Self: 4242}, otherAbsentPID, 15},
 		{"NONE to self", Policy{Self: 4242}, 4242, 0},
@@ -118,7 +121,7 @@ func TestKillDeliversWhatThePolicyAllows(t *testing.T) {
 			if err := k.Kill(Target{PID: tc.pid}, tc.sig); err != nil {
 				t.Fatalf("Kill(%d, %d) = %v", tc.pid, tc.sig, err)
 			}
-			want := []sent{{int(tc.pid), syscall.Signal(tc.sig)}}
+			want := []sent{{tc.pid, syscall.Signal(tc.sig)}}
 			if !slices.Equal(rec.sent, want) {
 				t.Errorf("sent %v, want %v", rec.sent, want)
 			}
@@ -129,7 +132,7 @@ func TestKillDeliversWhatThePolicyAllows(t *testing.T) {
 func TestKillReturnsDeliveryFailuresAsOSError(t *testing.T) {
 	k, rec := fakeKiller(Policy{AllowGroups: true})
 	rec.err = unix.EPERM
-	for _, pid := range []int64{otherAbsentPID, -5} {
+	for _, pid := range []int{otherAbsentPID, -5} {
 		var osErr *OSError
 		if err := k.Kill(Target{PID: pid}, 15); !errors.As(err, &osErr) || osErr.Name() != "EPERM" || err.Error() != "Operation not permitted" {
 			t.Errorf("Kill(%d) = %v, want *OSError EPERM", pid, err)
@@ -138,20 +141,20 @@ func TestKillReturnsDeliveryFailuresAsOSError(t *testing.T) {
 }
 
 func TestTerminateChecksBothSignalsBeforeSendingAny(t *testing.T) {
-	bad, kill := int64(999), int64(9)
 	for _, tc := range []struct {
 		name     string
-		pid, sig int64
-		escalate *int64
+		pid      int
+		sig, esc Signum
 		want     string
 	}{
-		{"escalation out of range", otherAbsentPID, 15, &bad, "Invalid argument"},
-		{"broadcast", -1, 15, &kill, "refused by policy: broadcast"},
-		{"self", 4242, 0, &kill, "refused by policy: self"},
+		{"escalation out of range", otherAbsentPID, 15, 999, "Invalid argument"},
+		{"broadcast", -1, 15, 9, "refused by policy: broadcast"},
+		{"self", 4242, 0, 9, "refused by policy: self"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			k, rec := fakeKiller(Policy{Self: 4242})
-			_, err := k.Terminate(context.Background(), Target{PID: tc.pid}, tc.sig, time.Millisecond, tc.escalate, time.Millisecond)
+			opts := TerminateOptions{Signal: tc.sig, Timeout: time.Millisecond, Escalate: true, EscalateSignal: tc.esc, EscalateTimeout: time.Millisecond}
+			_, err := k.Terminate(context.Background(), Target{PID: tc.pid}, opts)
 			if got := errorText(err); got != tc.want || len(rec.sent) != 0 {
 				t.Errorf("Terminate = %q, sent %v; want %q and nothing sent", got, rec.sent, tc.want)
 			}
@@ -160,8 +163,8 @@ func TestTerminateChecksBothSignalsBeforeSendingAny(t *testing.T) {
 }
 
 func TestKillAnAbsentPIDIsESRCH(t *testing.T) {
-	for name, k := range map[string]*Killer{"pidfd": NewKiller(Policy{}), "fallback": {noPidfd: true}} {
-		for _, pid := range []int64{absentPID, otherAbsentPID} {
+	for name, k := range map[string]*Controller{"pidfd": NewController(Policy{}), "fallback": {noPidfd: true}} {
+		for _, pid := range []int{absentPID, otherAbsentPID} {
 			err := k.Kill(Target{PID: pid}, 0)
 			var osErr *OSError
 			if !errors.As(err, &osErr) || osErr.Name() != "ESRCH" || osErr.Text() != "No such process" || !errors.Is(err, unix.ESRCH) {
@@ -174,7 +177,7 @@ func TestKillAnAbsentPIDIsESRCH(t *testing.T) {
 // TestKillChecksTheSignalBeforeThePID documents a deliberate difference
 // from Linux, which says ESRCH for a missing pid whatever the signal.
 func TestKillChecksTheSignalBeforeThePID(t *testing.T) {
-	if err := NewKiller(Policy{}).Kill(Target{PID: otherAbsentPID}, 999); !errors.Is(err, unix.EINVAL) {
+	if err := NewController(Policy{}).Kill(Target{PID: otherAbsentPID}, 999); !errors.Is(err, unix.EINVAL) {
 		t.Fatalf("Kill(absent, 999) = %v, want EINVAL", err)
 	}
 }
@@ -206,15 +209,15 @@ func waitSignal(t *testing.T, cmd *exec.Cmd) syscall.Signal {
 }
 
 func TestKillSignalsAChild(t *testing.T) {
-	for name, k := range map[string]*Killer{"pidfd": NewKiller(Policy{}), "fallback": {noPidfd: true}} {
+	for name, k := range map[string]*Controller{"pidfd": NewController(Policy{}), "fallback": {noPidfd: true}} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cmd := startSleep(t)
-			target := Target{PID: int64(cmd.Process.Pid)}
+			target := Target{PID: cmd.Process.Pid}
 			if err := k.Kill(target, 0); err != nil {
 				t.Fatalf("Kill(child, NONE) = %v", err)
 			}
-			if err := k.Kill(target, int64(unix.SIGTERM)); err != nil {
+			if err := k.Kill(target, Signum(unix.SIGTERM)); err != nil {
 				t.Fatalf("Kill(child, TERM) = %v", err)
 			}
 			if sig := waitSignal(t, cmd); sig != syscall.SIGTERM {
@@ -226,7 +229,7 @@ func TestKillSignalsAChild(t *testing.T) {
 
 // BenchmarkKillNone is the cost of Kill(child, NONE): through a cached
 // pidfd (one pidfd_send_signal), through a fresh pidfd each time (open,
-// send, close: a Killer whose cache is closed), and on the fallback that
+// send, close: a Controller whose cache is closed), and on the fallback that
 // holds bare pids (kill(pid, 0) to open, then kill); against a bare
 // kill(2), the floor.
 func BenchmarkKillNone(b *testing.B) {
@@ -235,7 +238,7 @@ func BenchmarkKillNone(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	target := Target{PID: int64(cmd.Process.Pid)}
+	target := Target{PID: cmd.Process.Pid}
 	b.Run("kill(2)", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -244,14 +247,14 @@ func BenchmarkKillNone(b *testing.B) {
 			}
 		}
 	})
-	fresh := NewKiller(Policy{})
+	fresh := NewController(Policy{})
 	fresh.Close()
-	cached := NewKiller(Policy{})
+	cached := NewController(Policy{})
 	defer cached.Close()
 	for _, c := range []struct {
 		name string
-		k    *Killer
-	}{{"cached-pidfd", cached}, {"fresh-pidfd", fresh}, {"no-pidfd", &Killer{noPidfd: true}}} {
+		k    *Controller
+	}{{"cached-pidfd", cached}, {"fresh-pidfd", fresh}, {"no-pidfd", &Controller{noPidfd: true}}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -10,16 +10,16 @@ import (
 // commonNames are the seed's names that every supported platform has,
 // with the platform's numbers.
 var commonNames = []Entry{
-	{"HUP", Number(unix.SIGHUP)}, {"INT", Number(unix.SIGINT)}, {"QUIT", Number(unix.SIGQUIT)},
-	{"ILL", Number(unix.SIGILL)}, {"TRAP", Number(unix.SIGTRAP)}, {"ABRT", Number(unix.SIGABRT)},
-	{"BUS", Number(unix.SIGBUS)}, {"FPE", Number(unix.SIGFPE)}, {"KILL", Number(unix.SIGKILL)},
-	{"USR1", Number(unix.SIGUSR1)}, {"SEGV", Number(unix.SIGSEGV)}, {"USR2", Number(unix.SIGUSR2)},
-	{"PIPE", Number(unix.SIGPIPE)}, {"ALRM", Number(unix.SIGALRM)}, {"TERM", Number(unix.SIGTERM)},
-	{"CHLD", Number(unix.SIGCHLD)}, {"CONT", Number(unix.SIGCONT)}, {"STOP", Number(unix.SIGSTOP)},
-	{"TSTP", Number(unix.SIGTSTP)}, {"TTIN", Number(unix.SIGTTIN)}, {"TTOU", Number(unix.SIGTTOU)},
-	{"URG", Number(unix.SIGURG)}, {"XCPU", Number(unix.SIGXCPU)}, {"XFSZ", Number(unix.SIGXFSZ)},
-	{"VTALRM", Number(unix.SIGVTALRM)}, {"PROF", Number(unix.SIGPROF)}, {"WINCH", Number(unix.SIGWINCH)},
-	{"IO", Number(unix.SIGIO)}, {"SYS", Number(unix.SIGSYS)},
+	{"HUP", Signum(unix.SIGHUP)}, {"INT", Signum(unix.SIGINT)}, {"QUIT", Signum(unix.SIGQUIT)},
+	{"ILL", Signum(unix.SIGILL)}, {"TRAP", Signum(unix.SIGTRAP)}, {"ABRT", Signum(unix.SIGABRT)},
+	{"BUS", Signum(unix.SIGBUS)}, {"FPE", Signum(unix.SIGFPE)}, {"KILL", Signum(unix.SIGKILL)},
+	{"USR1", Signum(unix.SIGUSR1)}, {"SEGV", Signum(unix.SIGSEGV)}, {"USR2", Signum(unix.SIGUSR2)},
+	{"PIPE", Signum(unix.SIGPIPE)}, {"ALRM", Signum(unix.SIGALRM)}, {"TERM", Signum(unix.SIGTERM)},
+	{"CHLD", Signum(unix.SIGCHLD)}, {"CONT", Signum(unix.SIGCONT)}, {"STOP", Signum(unix.SIGSTOP)},
+	{"TSTP", Signum(unix.SIGTSTP)}, {"TTIN", Signum(unix.SIGTTIN)}, {"TTOU", Signum(unix.SIGTTOU)},
+	{"URG", Signum(unix.SIGURG)}, {"XCPU", Signum(unix.SIGXCPU)}, {"XFSZ", Signum(unix.SIGXFSZ)},
+	{"VTALRM", Signum(unix.SIGVTALRM)}, {"PROF", Signum(unix.SIGPROF)}, {"WINCH", Signum(unix.SIGWINCH)},
+	{"IO", Signum(unix.SIGIO)}, {"SYS", Signum(unix.SIGSYS)},
 }
 
 // The lookup tables, built once from commonNames and platformNames and
@@ -33,22 +33,22 @@ var (
 func buildTable() []Entry {
 	t := append([]Entry{{"NONE", None}}, commonNames...)
 	t = append(t, platformNames...)
-	slices.SortStableFunc(t, func(a, b Entry) int { return int(a.Number - b.Number) })
+	slices.SortStableFunc(t, func(a, b Entry) int { return int(a.Signum - b.Signum) })
 	return t
 }
 
-func buildByName(t []Entry) map[string]Number {
-	m := make(map[string]Number, len(t))
+func buildByName(t []Entry) map[string]Signum {
+	m := make(map[string]Signum, len(t))
 	for _, e := range t {
-		m[e.Name] = e.Number
+		m[e.Name] = e.Signum
 	}
 	return m
 }
 
 func buildByNumber(t []Entry) []string {
-	names := make([]string, Max+1)
+	names := make([]string, MaxSignum+1)
 	for _, e := range t {
-		names[e.Number] = e.Name
+		names[e.Signum] = e.Name
 	}
 	return names
 }
@@ -73,7 +73,7 @@ const maxNameLen = 16
 // run of ASCII digits and the result lies in the real-time range.
 //
 // Parse does not allocate.
-func Parse(name string) (Number, bool) {
+func Parse(name string) (Signum, bool) {
 	if len(name) > maxNameLen {
 		return 0, false
 	}
@@ -101,8 +101,8 @@ func Parse(name string) (Number, bool) {
 // "RTMAX-14" to "RTMAX-1", "RTMAX"). It reports false for a number with
 // no name here, such as Linux's 16 (STKFLT, not a seed name). Whenever it
 // reports true, Parse(name) returns n.
-func (n Number) Name() (string, bool) {
-	if n < 0 || n > Max {
+func (n Signum) Name() (string, bool) {
+	if n < 0 || n > MaxSignum {
 		return "", false
 	}
 	if name := byNumber[n]; name != "" {
@@ -112,7 +112,7 @@ func (n Number) Name() (string, bool) {
 }
 
 // String returns the name of n, or "signal N" if it has none.
-func (n Number) String() string {
+func (n Signum) String() string {
 	if name, ok := n.Name(); ok {
 		return name
 	}

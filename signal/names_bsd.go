@@ -3,7 +3,7 @@
 package signal
 
 // parseRealTime knows no names: the seed's real-time names are Linux's.
-func parseRealTime([]byte) (Number, bool) { return 0, false }
+func parseRealTime([]byte) (Signum, bool) { return 0, false }
 
 // realTimeName knows no names: the seed's real-time names are Linux's.
-func realTimeName(Number) (string, bool) { return "", false }
+func realTimeName(Signum) (string, bool) { return "", false }

@@ -13,7 +13,7 @@ func TestBSDKnowsEMTAndINFO(t *testing.T) {
 		name string
 		want unix.Signal
 	}{{"EMT", unix.SIGEMT}, {"INFO", unix.SIGINFO}, {"SIGINFO", unix.SIGINFO}} {
-		if got, ok := Parse(tc.name); !ok || got != Number(tc.want) {
+		if got, ok := Parse(tc.name); !ok || got != Signum(tc.want) {
 			t.Errorf("Parse(%q) = %d, %v; want %d", tc.name, got, ok, tc.want)
 		}
 	}

@@ -2,10 +2,10 @@ package signal
 
 import "golang.org/x/sys/unix"
 
-// Max is the highest signal number kill(2) accepts on FreeBSD:
+// MaxSignum is the highest signal number kill(2) accepts on FreeBSD:
 // _SIG_MAXSIG (128, sys/sys/signal.h); kern_kill rejects sig > _SIG_MAXSIG.
-const Max Number = 128
+const MaxSignum Signum = 128
 
 // platformNames are the seed's names FreeBSD has beyond the common ones.
 // PWR does not exist here.
-var platformNames = []Entry{{"EMT", Number(unix.SIGEMT)}, {"INFO", Number(unix.SIGINFO)}}
+var platformNames = []Entry{{"EMT", Signum(unix.SIGEMT)}, {"INFO", Signum(unix.SIGINFO)}}

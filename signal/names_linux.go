@@ -6,29 +6,29 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Max is the highest signal number kill(2) accepts on Linux: _NSIG - 1,
+// MaxSignum is the highest signal number kill(2) accepts on Linux: _NSIG - 1,
 // the top of the real-time range.
-const Max Number = 64
+const MaxSignum Signum = 64
 
 // platformNames are the seed's names Linux has beyond the common ones.
 // EMT and INFO do not exist here.
-var platformNames = []Entry{{"PWR", Number(unix.SIGPWR)}}
+var platformNames = []Entry{{"PWR", Signum(unix.SIGPWR)}}
 
 // The real-time range as glibc presents it: the kernel's range starts at
 // 32, but glibc keeps 32 and 33 for its threads, so SIGRTMIN is 34.
 const (
-	rtMin Number = 34
-	rtMax Number = 64
+	rtMin Signum = 34
+	rtMax Signum = 64
 )
 
 // parseRealTime parses RTMIN, RTMAX, RTMIN+n and RTMAX-n, given in upper
 // case without the SIG prefix. n is a non-empty run of ASCII digits, and
 // the result must lie in rtMin..rtMax.
-func parseRealTime(name []byte) (Number, bool) {
+func parseRealTime(name []byte) (Signum, bool) {
 	if len(name) < 5 {
 		return 0, false
 	}
-	var base Number
+	var base Signum
 	var op byte
 	switch string(name[:5]) {
 	case "RTMIN":
@@ -45,14 +45,14 @@ func parseRealTime(name []byte) (Number, bool) {
 	if rest[0] != op || len(rest) == 1 {
 		return 0, false
 	}
-	off := Number(0)
+	off := Signum(0)
 	for _, c := range rest[1:] {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
 		// Stop before the offset can overflow: past the range's width
 		// the name is unknown whatever follows.
-		if off = off*10 + Number(c-'0'); off > rtMax-rtMin {
+		if off = off*10 + Signum(c-'0'); off > rtMax-rtMin {
 			return 0, false
 		}
 	}
@@ -85,7 +85,7 @@ func buildRealTimeNames() []string {
 
 // realTimeName names a real-time signal, or reports false for a number
 // outside rtMin..rtMax.
-func realTimeName(n Number) (string, bool) {
+func realTimeName(n Signum) (string, bool) {
 	if n < rtMin || n > rtMax {
 		return "", false
 	}

@@ -26,7 +26,7 @@ func TestLinuxTableIsTheSeedNamesButEMTAndINFO(t *testing.T) {
 		t.Errorf("Table() has %d names, want %d: %v", len(tab), len(want), tab)
 	}
 	for _, e := range tab {
-		if n, ok := want[e.Name]; !ok || Number(n) != e.Number {
+		if n, ok := want[e.Name]; !ok || Signum(n) != e.Signum {
 			t.Errorf("Table() has %v, want %s = %d (present: %v)", e, e.Name, n, ok)
 		}
 	}
@@ -38,23 +38,23 @@ func TestLinuxTableIsTheSeedNamesButEMTAndINFO(t *testing.T) {
 }
 
 func TestLinuxMaxIs64(t *testing.T) {
-	if Max != 64 {
-		t.Fatalf("Max = %d, want 64", Max)
+	if MaxSignum != 64 {
+		t.Fatalf("MaxSignum = %d, want 64", MaxSignum)
 	}
 	for _, n := range []int64{0, 1, 34, 64} {
-		if got, err := CheckNumber(n); err != nil || int64(got) != n {
-			t.Errorf("CheckNumber(%d) = %d, %v", n, got, err)
+		if got, err := CheckSignum(n); err != nil || int64(got) != n {
+			t.Errorf("CheckSignum(%d) = %d, %v", n, got, err)
 		}
 	}
-	if _, err := CheckNumber(65); !errors.Is(err, unix.EINVAL) {
-		t.Errorf("CheckNumber(65) = %v, want EINVAL", err)
+	if _, err := CheckSignum(65); !errors.Is(err, unix.EINVAL) {
+		t.Errorf("CheckSignum(65) = %v, want EINVAL", err)
 	}
 }
 
 func TestParseRealTimeNames(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		want Number // 0: unknown
+		want Signum // 0: unknown
 	}{
 		{"RTMIN", 34}, {"RTMAX", 64}, {"SIGRTMIN", 34}, {"sigrtmax", 64}, {"rtmin", 34},
 		{"RTMIN+0", 34}, {"RTMIN+1", 35}, {"RTMIN+15", 49}, {"RTMIN+16", 50}, {"RTMIN+30", 64},
@@ -78,13 +78,13 @@ func TestParseRealTimeNames(t *testing.T) {
 
 func TestNameWritesRealTimeNamesAsBashDoes(t *testing.T) {
 	for _, tc := range []struct {
-		n    Number
+		n    Signum
 		want string
 	}{
 		{34, "RTMIN"}, {35, "RTMIN+1"}, {49, "RTMIN+15"}, {50, "RTMAX-14"}, {63, "RTMAX-1"}, {64, "RTMAX"},
 	} {
 		if got, ok := tc.n.Name(); !ok || got != tc.want {
-			t.Errorf("Number(%d).Name() = %q, %v; want %q", tc.n, got, ok, tc.want)
+			t.Errorf("Signum(%d).Name() = %q, %v; want %q", tc.n, got, ok, tc.want)
 		}
 	}
 }
@@ -92,12 +92,12 @@ func TestNameWritesRealTimeNamesAsBashDoes(t *testing.T) {
 func TestNameKnowsNothingForNumbersWithoutASeedName(t *testing.T) {
 	// 16 is STKFLT, not a seed name; 32 and 33 are glibc's, not real-time
 	// signals an application may use.
-	for _, n := range []Number{16, 32, 33} {
+	for _, n := range []Signum{16, 32, 33} {
 		if name, ok := n.Name(); ok {
-			t.Errorf("Number(%d).Name() = %q, true; want unknown", n, name)
+			t.Errorf("Signum(%d).Name() = %q, true; want unknown", n, name)
 		}
 	}
-	if got := Number(16).String(); got != "signal 16" {
-		t.Errorf("Number(16).String() = %q", got)
+	if got := Signum(16).String(); got != "signal 16" {
+		t.Errorf("Signum(16).String() = %q", got)
 	}
 }

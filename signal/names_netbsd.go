@@ -2,9 +2,9 @@ package signal
 
 import "golang.org/x/sys/unix"
 
-// Max is the highest signal number kill(2) accepts on NetBSD: NSIG - 1
+// MaxSignum is the highest signal number kill(2) accepts on NetBSD: NSIG - 1
 // (sys/signal.h has NSIG 64, and sys_kill rejects signum >= NSIG).
-const Max Number = 63
+const MaxSignum Signum = 63
 
 // platformNames are the seed's names NetBSD has beyond the common ones.
-var platformNames = []Entry{{"EMT", Number(unix.SIGEMT)}, {"INFO", Number(unix.SIGINFO)}, {"PWR", Number(unix.SIGPWR)}}
+var platformNames = []Entry{{"EMT", Signum(unix.SIGEMT)}, {"INFO", Signum(unix.SIGINFO)}, {"PWR", Signum(unix.SIGPWR)}}

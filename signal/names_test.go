@@ -10,7 +10,7 @@ import (
 
 func TestParseIgnoresCaseAndAnOptionalSIGPrefix(t *testing.T) {
 	for _, name := range []string{"TERM", "term", "Term", "tErM", "SIGTERM", "sigterm", "SigTerm", "sIgTeRm"} {
-		if got, ok := Parse(name); !ok || got != Number(unix.SIGTERM) {
+		if got, ok := Parse(name); !ok || got != Signum(unix.SIGTERM) {
 			t.Errorf("Parse(%q) = %d, %v; want %d, true", name, got, ok, unix.SIGTERM)
 		}
 	}
@@ -38,7 +38,7 @@ func TestParseKnowsTheCommonSeedNames(t *testing.T) {
 		{"VTALRM", unix.SIGVTALRM}, {"PROF", unix.SIGPROF}, {"WINCH", unix.SIGWINCH}, {"IO", unix.SIGIO},
 		{"SYS", unix.SIGSYS},
 	} {
-		if got, ok := Parse(tc.name); !ok || got != Number(tc.want) {
+		if got, ok := Parse(tc.name); !ok || got != Signum(tc.want) {
 			t.Errorf("Parse(%q) = %d, %v; want %d, true", tc.name, got, ok, tc.want)
 		}
 	}
@@ -65,54 +65,54 @@ func TestParseRejectsWhatIsNotACanonicalName(t *testing.T) {
 func TestParseKnowsEveryTableName(t *testing.T) {
 	for _, e := range Table() {
 		for _, name := range []string{e.Name, "SIG" + e.Name, strings.ToLower(e.Name)} {
-			if got, ok := Parse(name); !ok || got != e.Number {
-				t.Errorf("Parse(%q) = %d, %v; want %d", name, got, ok, e.Number)
+			if got, ok := Parse(name); !ok || got != e.Signum {
+				t.Errorf("Parse(%q) = %d, %v; want %d", name, got, ok, e.Signum)
 			}
 		}
 	}
 }
 
 func TestNameRoundTripsThroughParse(t *testing.T) {
-	for n := Number(0); n <= Max; n++ {
+	for n := Signum(0); n <= MaxSignum; n++ {
 		name, ok := n.Name()
 		if !ok {
 			if name != "" {
-				t.Errorf("Number(%d).Name() = %q, false; want an empty name", n, name)
+				t.Errorf("Signum(%d).Name() = %q, false; want an empty name", n, name)
 			}
 			continue
 		}
 		if got, ok := Parse(name); !ok || got != n {
-			t.Errorf("Parse(Number(%d).Name() = %q) = %d, %v", n, name, got, ok)
+			t.Errorf("Parse(Signum(%d).Name() = %q) = %d, %v", n, name, got, ok)
 		}
 	}
 }
 
 func TestNameOfAnOutOfRangeNumberIsUnknown(t *testing.T) {
-	for _, n := range []Number{-1, -15, Max + 1, 1 << 20} {
+	for _, n := range []Signum{-1, -15, MaxSignum + 1, 1 << 20} {
 		if name, ok := n.Name(); ok || name != "" {
-			t.Errorf("Number(%d).Name() = %q, %v; want unknown", n, name, ok)
+			t.Errorf("Signum(%d).Name() = %q, %v; want unknown", n, name, ok)
 		}
 	}
 }
 
 func TestNameOfATableNumberIsItsName(t *testing.T) {
 	for _, e := range Table() {
-		if name, ok := e.Number.Name(); !ok || name != e.Name {
-			t.Errorf("Number(%d).Name() = %q, %v; want %q", e.Number, name, ok, e.Name)
+		if name, ok := e.Signum.Name(); !ok || name != e.Name {
+			t.Errorf("Signum(%d).Name() = %q, %v; want %q", e.Signum, name, ok, e.Name)
 		}
 	}
 }
 
 func TestStringIsTheNameOrSignalN(t *testing.T) {
 	for _, tc := range []struct {
-		n    Number
+		n    Signum
 		want string
 	}{
-		{None, "NONE"}, {Number(unix.SIGTERM), "TERM"}, {Number(unix.SIGKILL), "KILL"},
-		{-1, "signal -1"}, {Max + 1, "signal " + strconv.Itoa(int(Max)+1)},
+		{None, "NONE"}, {Signum(unix.SIGTERM), "TERM"}, {Signum(unix.SIGKILL), "KILL"},
+		{-1, "signal -1"}, {MaxSignum + 1, "signal " + strconv.Itoa(int(MaxSignum)+1)},
 	} {
 		if got := tc.n.String(); got != tc.want {
-			t.Errorf("Number(%d).String() = %q, want %q", tc.n, got, tc.want)
+			t.Errorf("Signum(%d).String() = %q, want %q", tc.n, got, tc.want)
 		}
 	}
 }
@@ -124,11 +124,11 @@ func TestTableStartsWithNoneAndIsSortedByNumber(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for i, e := range tab {
-		if i > 0 && e.Number <= tab[i-1].Number {
+		if i > 0 && e.Signum <= tab[i-1].Signum {
 			t.Errorf("%v follows %v: not sorted, or a number named twice", e, tab[i-1])
 		}
-		if e.Number < 0 || e.Number > Max {
-			t.Errorf("%v lies outside 0..Max", e)
+		if e.Signum < 0 || e.Signum > MaxSignum {
+			t.Errorf("%v lies outside 0..MaxSignum", e)
 		}
 		if seen[e.Name] || strings.HasPrefix(e.Name, "SIG") || strings.HasPrefix(e.Name, "RT") || e.Name != strings.ToUpper(e.Name) {
 			t.Errorf("%v: duplicate, prefixed, real-time or lower-case name", e)
@@ -139,12 +139,12 @@ func TestTableStartsWithNoneAndIsSortedByNumber(t *testing.T) {
 
 func TestTableReturnsAFreshCopy(t *testing.T) {
 	tab := Table()
-	tab[0].Name, tab[1].Number = "CHANGED", 999
+	tab[0].Name, tab[1].Signum = "CHANGED", 999
 	again := Table()
-	if again[0].Name != "NONE" || again[1].Number == 999 {
+	if again[0].Name != "NONE" || again[1].Signum == 999 {
 		t.Fatal("Table returned shared storage")
 	}
-	if got, _ := Number(0).Name(); got != "NONE" {
+	if got, _ := Signum(0).Name(); got != "NONE" {
 		t.Fatalf("changing Table's result changed Name: %q", got)
 	}
 }

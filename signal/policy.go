@@ -56,7 +56,7 @@ func (p Policy) perProcess() bool {
 // rule is set, since a group's members cannot all be checked
 // (ReasonProcessGroup); Self is refused for every signal but None
 // (ReasonSelf).
-func (p Policy) Check(pid int, sig Number) error {
+func (p Policy) Check(pid int, sig Signum) error {
 	switch {
 	case pid == -1:
 		return &PolicyError{Reason: ReasonBroadcast}

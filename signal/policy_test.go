@@ -11,7 +11,7 @@ func TestPolicyCheck(t *testing.T) {
 		name   string
 		policy Policy
 		pid    int
-		sig    Number
+		sig    Signum
 		reason string // "" for allowed
 	}{
 		{"broadcast is refused", Policy{Self: self}, -1, 15, ReasonBroadcast},

@@ -34,8 +34,8 @@ func Open(pid int) (*Process, error) {
 }
 
 // threadError is what opening a thread id that is not its process's
-// leader returns. Killer turns it into its answer: a thread of the helper
-// is refused as self, any other is ESRCH (see Killer.openFor).
+// leader returns. Controller turns it into its answer: a thread of the helper
+// is refused as self, any other is ESRCH (see Controller.openFor).
 type threadError struct {
 	tid, tgid int
 }
@@ -54,7 +54,7 @@ func (p *Process) PID() int { return p.pid }
 // Signal sends sig to the process. Through a pidfd, a process that has
 // since been replaced by another with the same pid yields ESRCH instead
 // of a signal to the wrong process. Failures are *OSError values.
-func (p *Process) Signal(sig Number) error {
+func (p *Process) Signal(sig Signum) error {
 	if p.send != nil {
 		return AsOSError(p.send(p.pid, syscall.Signal(sig)))
 	}

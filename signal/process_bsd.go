@@ -27,7 +27,7 @@ func openProcess(pid int, _ bool) (*Process, error) {
 func (p *Process) Close() error { return nil }
 
 // signal sends sig to the pid with kill(2).
-func (p *Process) signal(sig Number) error {
+func (p *Process) signal(sig Signum) error {
 	return unix.Kill(p.pid, syscall.Signal(sig))
 }
 

@@ -79,7 +79,7 @@ func (p *Process) Close() error {
 }
 
 // signal sends sig through the pidfd when there is one, else with kill(2).
-func (p *Process) signal(sig Number) error {
+func (p *Process) signal(sig Signum) error {
 	if p.fd >= 0 {
 		return unix.PidfdSendSignal(p.fd, syscall.Signal(sig), nil, 0)
 	}

@@ -29,28 +29,28 @@ func TestParseStatHandlesAwkwardCommandNames(t *testing.T) {
 // TestInspectKillWaitAndTerminateAChild runs the same checks with pidfds
 // and with the fallback that holds bare pids (kernels before 5.3).
 func TestInspectKillWaitAndTerminateAChild(t *testing.T) {
-	for name, k := range map[string]*Killer{
-		"pidfd":    NewKiller(Policy{}),
+	for name, k := range map[string]*Controller{
+		"pidfd":    NewController(Policy{}),
 		"fallback": {noPidfd: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd := startSleep(t)
-			target := Target{PID: int64(cmd.Process.Pid)}
+			target := Target{PID: cmd.Process.Pid}
 			info, err := k.Inspect(target.PID)
 			if err != nil || info.PID != cmd.Process.Pid || info.Comm != "sleep" || info.StartTime == "" {
 				t.Fatalf("Inspect = %+v, %v", info, err)
 			}
 			wrong := Target{PID: target.PID, StartTime: info.StartTime + "1"}
 			var osErr *OSError
-			if err := k.Kill(wrong, int64(syscall.SIGKILL)); !errors.As(err, &osErr) || osErr.Reason != "start_time mismatch" {
+			if err := k.Kill(wrong, Signum(syscall.SIGKILL)); !errors.As(err, &osErr) || osErr.Reason != "start_time mismatch" {
 				t.Fatalf("Kill with a wrong start time = %v", err)
 			}
 			if exited, err := k.Wait(context.Background(), target.PID, 0); exited || err != nil {
 				t.Fatalf("Wait(0) on a live child = %v, %v", exited, err)
 			}
 			target.StartTime = info.StartTime
-			esc := int64(syscall.SIGKILL)
-			res, err := k.Terminate(context.Background(), target, 0, 20*time.Millisecond, &esc, 5*time.Second)
+			opts := TerminateOptions{Timeout: 20 * time.Millisecond, Escalate: true, EscalateSignal: Signum(syscall.SIGKILL), EscalateTimeout: 5 * time.Second}
+			res, err := k.Terminate(context.Background(), target, opts)
 			if err != nil || !res.Exited || !res.Escalated {
 				t.Fatalf("Terminate = %+v, %v", res, err)
 			}
@@ -111,7 +111,7 @@ func startZombie(t *testing.T) *exec.Cmd {
 // still accepts signals; only once reaped is it ESRCH.
 func TestKillAZombieSucceeds(t *testing.T) {
 	cmd := startZombie(t)
-	if err := NewKiller(Policy{}).Kill(Target{PID: int64(cmd.Process.Pid)}, int64(unix.SIGTERM)); err != nil {
+	if err := NewController(Policy{}).Kill(Target{PID: cmd.Process.Pid}, Signum(unix.SIGTERM)); err != nil {
 		t.Fatalf("Kill(zombie, TERM) = %v, want success", err)
 	}
 }

@@ -8,16 +8,16 @@
 // package supports Linux, macOS, FreeBSD, NetBSD, OpenBSD and DragonFly.
 package signal
 
-// Number is a signal number; 0 is NONE, the existence and permission
+// Signum is a signal number; 0 is NONE, the existence and permission
 // check that sends nothing.
-type Number int
+type Signum int
 
 // None is the null signal: kill(pid, 0) checks that pid exists and may be
 // signalled, and sends nothing.
-const None Number = 0
+const None Signum = 0
 
 // Entry is one canonical signal name and its number.
 type Entry struct {
 	Name   string // without the SIG prefix, such as "TERM"
-	Number Number
+	Signum Signum
 }

@@ -16,43 +16,53 @@ type Termination struct {
 	Elapsed   time.Duration // from the first signal to the outcome
 }
 
-// Terminate sends sig to the target, waits up to timeout for it to
-// terminate and, if it has not and escalate is not nil, sends *escalate
-// and waits up to escalateTimeout. Every signal goes through one Process
-// handle, so on Linux the escalation can never reach another process that
-// reused the pid. Both signals are validated before anything is sent;
-// each passes the policy's checks through the handle immediately before
-// it is sent (see sendChecked). A refused escalation sends nothing: the
+// TerminateOptions says how Terminate ends a process, in the manner of
+// os/exec.Cmd's fields.
+type TerminateOptions struct {
+	Signal          Signum        // sent first
+	Timeout         time.Duration // how long to wait after Signal for the process to go
+	Escalate        bool          // whether to send EscalateSignal if it has not gone
+	EscalateSignal  Signum        // sent if the process outlives Timeout, when Escalate
+	EscalateTimeout time.Duration // how long to wait after EscalateSignal
+}
+
+// Terminate sends opts.Signal to the target, waits up to opts.Timeout for
+// it to terminate and, if it has not and opts.Escalate, sends
+// opts.EscalateSignal and waits up to opts.EscalateTimeout. Every signal
+// goes through one Process handle, so on Linux the escalation can never
+// reach another process that reused the pid. Both signals are validated,
+// and the pid rules of the policy applied to them, before anything is
+// sent; each passes every check through the handle immediately before it
+// is sent (see sendChecked). A refused escalation sends nothing: the
 // result has Refused set and Escalated false. An escalation that finds
 // the process already gone is not Escalated, and the process Exited. The
-// target must be a single process. ctx cancels the waits, and then no
-// escalation is sent.
-func (k *Killer) Terminate(ctx context.Context, t Target, sig int64, timeout time.Duration, escalate *int64, escalateTimeout time.Duration) (Termination, error) {
-	pid, n, err := k.check(t, sig)
+// target must be a single process (a *PIDError otherwise). ctx cancels
+// the waits, and then no escalation is sent.
+func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOptions) (Termination, error) {
+	pid, sig, err := k.check(t, opts.Signal)
 	if err != nil {
 		return Termination{}, err
 	}
-	var esc Number
-	if escalate != nil {
-		if _, esc, err = k.check(t, *escalate); err != nil {
+	if opts.Escalate {
+		if _, _, err = k.check(t, opts.EscalateSignal); err != nil {
 			return Termination{}, err
 		}
 	}
-	if pid <= 0 {
-		return Termination{}, &OSError{Errno: unix.EINVAL, Reason: "terminate needs a single process"}
+	if err := checkOneProcess(pid); err != nil {
+		return Termination{}, err
 	}
-	p, err := k.openFor(pid, n)
+	p, err := k.openFor(pid, sig)
 	if err != nil {
 		return Termination{}, err
 	}
 	defer p.Close()
 	start := time.Now()
-	if err := k.sendChecked(p, t, n); err != nil {
+	if err := k.sendChecked(p, t, sig); err != nil {
 		return Termination{}, err
 	}
-	res := Termination{Exited: k.waitTimeout(ctx, p, timeout)}
-	if !res.Exited && escalate != nil && ctx.Err() == nil {
-		res = k.escalate(ctx, p, t, esc, escalateTimeout)
+	res := Termination{Exited: k.waitTimeout(ctx, p, opts.Timeout)}
+	if !res.Exited && opts.Escalate && ctx.Err() == nil {
+		res = k.escalate(ctx, p, t, opts.EscalateSignal, opts.EscalateTimeout)
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
@@ -60,7 +70,7 @@ func (k *Killer) Terminate(ctx context.Context, t Target, sig int64, timeout tim
 
 // escalate sends esc through p, checked as every send is, and waits up to
 // timeout for the process to go.
-func (k *Killer) escalate(ctx context.Context, p *Process, t Target, esc Number, timeout time.Duration) Termination {
+func (k *Controller) escalate(ctx context.Context, p *Process, t Target, esc Signum, timeout time.Duration) Termination {
 	err := k.sendChecked(p, t, esc)
 	var pe *PolicyError
 	switch {
@@ -73,7 +83,7 @@ func (k *Killer) escalate(ctx context.Context, p *Process, t Target, esc Number,
 }
 
 // waitTimeout is p.WaitTimeout, or the test hook that replaces it.
-func (k *Killer) waitTimeout(ctx context.Context, p *Process, d time.Duration) bool {
+func (k *Controller) waitTimeout(ctx context.Context, p *Process, d time.Duration) bool {
 	if k.waitHook != nil {
 		return k.waitHook(ctx, p, d)
 	}
@@ -82,16 +92,16 @@ func (k *Killer) waitTimeout(ctx context.Context, p *Process, d time.Duration) b
 
 // Wait reports whether process pid terminates (a zombie counts) within
 // timeout; timeout <= 0 checks once. A pid with no process counts as
-// terminated. A pid that is not positive, or beyond int32, is an
-// *OSError with EINVAL; a thread id is refused as Kill refuses it. The
-// policy's per-process rules apply: a narrowed Killer waits only for
+// terminated. A pid that is not positive, or beyond int32, is a
+// *PIDError; a thread id is refused as Kill refuses it. The policy's
+// per-process rules apply: a narrowed Controller waits only for
 // processes it may signal (a *PolicyError otherwise). ctx cancels the
 // wait, which then reports false.
-func (k *Killer) Wait(ctx context.Context, pid int64, timeout time.Duration) (bool, error) {
-	if pid <= 0 || pid > 1<<31-1 {
-		return false, &OSError{Errno: unix.EINVAL, Reason: "wait needs a positive pid"}
+func (k *Controller) Wait(ctx context.Context, pid int, timeout time.Duration) (bool, error) {
+	if err := checkOneProcess(pid); err != nil {
+		return false, err
 	}
-	p, err := k.openFor(int(pid), None)
+	p, err := k.openFor(pid, None)
 	if err != nil {
 		var osErr *OSError
 		if errors.As(err, &osErr) && osErr.Errno == unix.ESRCH && osErr.Reason == "" {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sigrpc/sigrpc/internal/service"
 	"github.com/sigrpc/sigrpc/internal/spinread"
 	"github.com/sigrpc/sigrpc/rpc"
 )
@@ -23,7 +24,7 @@ type config struct {
 	descendantsOnly bool
 	logLevel        slog.Level
 	spin            time.Duration
-	version         bool
+	showVersion     bool
 }
 
 // errHelpShown reports that --help printed the usage.
@@ -32,30 +33,37 @@ var errHelpShown = errors.New("help shown")
 const usageHead = `Usage: sigrpc [flags]
 
 sigrpc serves JSON-RPC 2.0 on standard input and output: signal names and
-numbers (signum, signals, signame) and safe signalling (kill). Requests are
-one JSON value per line (ndjson) or LSP-style Content-Length frames.
+numbers, and safe signalling and process control. Requests are one JSON value
+per line (ndjson) or LSP-style Content-Length frames.
 
 Example:
   echo '{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}' | sigrpc
   {"jsonrpc":"2.0","id":1,"result":15}
 
+`
+
+const usageSafety = `
 Safety: pid -1 (every process) is always refused; pid 0 and other negative
-pids (process groups) are refused unless --allow-groups; sigrpc's own pid is
-refused for every signal but NONE. On Linux every check and the send go
-through one pidfd, so the process checked is the process signalled.
+pids (process groups) are refused unless --allow-groups; sigrpc's own pid and
+threads are refused for every signal but NONE. On Linux every check and every
+send go through one pidfd, so the process checked is the process signalled,
+and every send is checked at the time it is made.
 
 Narrowing the policy (Linux), for when sigrpc runs with more privilege than
-its client (as root, or setuid, on behalf of an ordinary program):
+its client (as root, or setuid, on behalf of an ordinary program); a narrowed
+helper also describes (inspect, wait) only what it may signal:
   --allow-uid UID      only processes whose real uid is UID (repeat for more)
   --descendants-only   only descendants of sigrpc's parent: the client's own
-                       process tree (its children, their children, ...)
+                       process tree (refuses to start if the parent is
+                       unknown: parent pid 0 or 1)
 Either one refuses process groups, whose members cannot all be checked, so
 neither may be combined with --allow-groups.
 
-Exit status: 0 after the input ends or on SIGTERM/SIGINT, once every accepted
-request is answered; 1 if standard output is closed; 2 for bad flags.
-
-Flags:
+End of input: every request read is finished (waits run to their timeout) and
+answered, then sigrpc exits 0. SIGTERM/SIGINT or the parent's death: blocking
+calls are cancelled and answered, output is flushed within 2 s, then exit 0
+(1 if answers could not be written); a second SIGTERM exits at once.
+Exit status 1 if standard output is closed; 2 for bad flags.
 `
 
 // parseFlags parses args. --help prints the usage to stdout and returns
@@ -78,7 +86,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	})
 	fs.BoolVar(&cfg.descendantsOnly, "descendants-only", false, "signal only descendants of sigrpc's parent (the client's own tree)")
 	fs.DurationVar(&cfg.spin, "spin", cfg.spin, "after answering, watch stdin this long before sleeping on it (0: sleep at once)")
-	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	fs.BoolVar(&cfg.showVersion, "version", false, "print the version and exit")
 	help := fs.Bool("help", false, "print this help and exit")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -111,12 +119,50 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	return cfg, nil
 }
 
-// showHelp prints the usage to w.
+// showHelp prints the usage to w: what sigrpc is, every method with an
+// example request, the policy, and the flags.
 func showHelp(fs *flag.FlagSet, w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(usageHead)
-	fs.SetOutput(&b)
-	fs.PrintDefaults()
+	writeMethods(&b, rpc.NewServer(service.Methods(nil), rpc.Options{}).Methods())
+	b.WriteString(usageSafety)
+	b.WriteString("\nFlags:\n")
+	writeFlags(&b, fs)
 	io.WriteString(w, b.String())
 	return errHelpShown
+}
+
+// writeMethods lists methods, each with its params and an example request.
+func writeMethods(b *strings.Builder, methods []rpc.Method) {
+	b.WriteString("Methods (params by name, or by position in this order; = marks a default):\n")
+	for _, m := range methods {
+		var params []string
+		for _, p := range m.Params {
+			s := p.Name
+			if p.Default != "" {
+				s += " = " + p.Default
+			} else if !p.Required {
+				s += "?"
+			}
+			params = append(params, s)
+		}
+		fmt.Fprintf(b, "  %s(%s)\n      %s\n", m.Name, strings.Join(params, ", "), m.Summary)
+		fmt.Fprintf(b, "      {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":%q,\"params\":%s}\n", m.Name, m.Example)
+	}
+}
+
+// writeFlags lists the flags, spelled with two dashes.
+func writeFlags(b *strings.Builder, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(b, "  --%s", f.Name)
+		if name != "" {
+			fmt.Fprintf(b, " %s", name)
+		}
+		fmt.Fprintf(b, "\n      %s", usage)
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" {
+			fmt.Fprintf(b, " (default %s)", f.DefValue)
+		}
+		b.WriteString("\n")
+	})
 }

@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/sigrpc/sigrpc/internal/conformance"
+	"github.com/sigrpc/sigrpc/internal/service"
+	"github.com/sigrpc/sigrpc/internal/version"
+	"github.com/sigrpc/sigrpc/rpc"
 )
 
 // runBinary runs sigrpc with args and input, and returns its stdout,
@@ -90,6 +93,28 @@ func runWithInputOpen(t *testing.T, run conformance.Run) {
 	}
 }
 
+// TestHelpListsEveryMethodAndFlag: --help lists every method of the
+// table with an example request, and every flag spelled with two dashes.
+func TestHelpListsEveryMethodAndFlag(t *testing.T) {
+	out, _, code := runBinary(t, "", "--help")
+	if code != 0 {
+		t.Fatalf("--help exited %d", code)
+	}
+	for _, m := range append(service.Methods(nil), rpc.Method{Name: "rpc.discover"}) {
+		if !strings.Contains(out, "\n  "+m.Name+"(") || !strings.Contains(out, `"method":"`+m.Name+`","params":`) {
+			t.Errorf("--help lacks %s or an example of it", m.Name)
+		}
+	}
+	for _, flag := range []string{"framing", "max-message-bytes", "allow-groups", "allow-uid", "descendants-only", "spin", "log-level", "version", "help"} {
+		if !strings.Contains(out, "\n  --"+flag) {
+			t.Errorf("--help lacks --%s", flag)
+		}
+		if strings.Contains(out, "\n  -"+flag) {
+			t.Errorf("--help spells -%s with one dash", flag)
+		}
+	}
+}
+
 func TestFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args     []string
@@ -97,7 +122,7 @@ func TestFlags(t *testing.T) {
 		stdout   string // a substring
 		stderrIn string // a substring
 	}{
-		{[]string{"--version"}, 0, "sigrpc " + version, ""},
+		{[]string{"--version"}, 0, "sigrpc " + version.Version, ""},
 		{[]string{"--help"}, 0, `"method":"signum"`, ""},
 		{[]string{"-h"}, 0, "--allow-groups", ""},
 		{[]string{"--framing", "xml"}, 2, "", "unknown framing"},

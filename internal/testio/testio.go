@@ -1,0 +1,94 @@
+// Package testio holds readers and writers that tests of sigrpc's session
+// use to behave like real clients: one that writes its input and then
+// waits with its end open, one that reads answers as they come.
+package testio
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// StallingReader yields its input, then blocks, as a client that keeps
+// stdin open while it waits for its answers: the first Read past the end
+// closes Stalled and then waits until a read deadline is set (any deadline
+// counts as past), which a server sets when it shuts down.
+type StallingReader struct {
+	r        *strings.Reader
+	Stalled  chan struct{} // closed when a Read finds nothing left
+	deadline chan struct{}
+	once     sync.Once
+	dlOnce   sync.Once
+}
+
+// NewStallingReader returns a StallingReader of input.
+func NewStallingReader(input string) *StallingReader {
+	return &StallingReader{r: strings.NewReader(input), Stalled: make(chan struct{}), deadline: make(chan struct{})}
+}
+
+// Read reads the input; past its end, it stalls until a deadline is set.
+func (s *StallingReader) Read(p []byte) (int, error) {
+	if s.r.Len() > 0 {
+		return s.r.Read(p)
+	}
+	s.once.Do(func() { close(s.Stalled) })
+	<-s.deadline
+	return 0, os.ErrDeadlineExceeded
+}
+
+// SetReadDeadline unblocks a stalled Read.
+func (s *StallingReader) SetReadDeadline(time.Time) error {
+	s.dlOnce.Do(func() { close(s.deadline) })
+	return nil
+}
+
+// SyncBuffer is a bytes.Buffer that one goroutine may write while
+// another reads it.
+type SyncBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	written chan struct{} // closed and replaced at every write
+}
+
+// Write appends p.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.written != nil {
+		close(b.written)
+		b.written = nil
+	}
+	return b.buf.Write(p)
+}
+
+// String returns what has been written.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// WaitFor returns what has been written once it is at least n bytes
+// long, or when d has passed.
+func (b *SyncBuffer) WaitFor(n int, d time.Duration) string {
+	timeout := time.After(d)
+	for {
+		b.mu.Lock()
+		s := b.buf.String()
+		if b.written == nil {
+			b.written = make(chan struct{})
+		}
+		written := b.written
+		b.mu.Unlock()
+		if len(s) >= n {
+			return s
+		}
+		select {
+		case <-written:
+		case <-timeout:
+			return s
+		}
+	}
+}
