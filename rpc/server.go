@@ -248,8 +248,8 @@ func (ss *session) readLoop(r io.Reader) error {
 	for err == nil {
 		var msg []byte
 		msg, err = mr.readMessage()
-		var fe *frameError
-		if err == nil || errors.As(err, &fe) {
+		fe, isFrame := err.(*frameError) // returned as is, never wrapped
+		if err == nil || isFrame {
 			if !ss.dispatch(msg, fe) {
 				return nil
 			}
@@ -271,9 +271,9 @@ func (ss *session) chooseFraming(in *input) (messageReader, error) {
 	for f == FramingAuto {
 		var err error
 		f, err = in.detect()
-		var fe *frameError
+		fe, isFrame := err.(*frameError)
 		switch {
-		case errors.As(err, &fe):
+		case isFrame:
 			if !ss.dispatch(nil, fe) {
 				return nil, io.EOF
 			}

@@ -271,8 +271,20 @@ func (m *members) next() (key, val []byte, ok bool) {
 		}
 		key, i = b[i:keyEnd], start
 	}
-	end, ok := scanValue(b, i)
-	if !ok {
+	if i >= len(b) {
+		return m.fail()
+	}
+	var end int
+	var valid bool
+	switch b[i] { // scanValue, written out: this is the hottest loop
+	case '"':
+		end, valid = scanString(b, i)
+	case '{', '[':
+		end, valid = scanComposite(b, i)
+	default:
+		end, valid = scanScalar(b, i)
+	}
+	if !valid {
 		return m.fail()
 	}
 	val = b[i:end]

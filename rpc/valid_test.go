@@ -51,3 +51,32 @@ func BenchmarkValidJSON(b *testing.B) {
 		}
 	})
 }
+
+// TestMembersRejectsWhatIsNotJSON: the members iterator, which walks
+// requests, params and batches, stops at anything json.Valid rejects.
+func TestMembersRejectsWhatIsNotJSON(t *testing.T) {
+	for _, s := range []string{"[", "{", "[1,", `{"a":`, `{"a"`, `{"a":1,}`, "[1,]", `[1 2]`, `{"a":1 "b":2}`, `{1:2}`, "[-]"} {
+		it := newMembers([]byte(s))
+		for {
+			if _, _, ok := it.next(); !ok {
+				break
+			}
+		}
+		if !it.invalid() {
+			t.Errorf("%q: the walk found no fault", s)
+		}
+	}
+	for _, s := range []string{"[]", "{}", `[1, "a", {"b": [2]}]`, `{"a": 1, "b": [true, null]}`} {
+		it := newMembers([]byte(s))
+		n := 0
+		for {
+			if _, _, ok := it.next(); !ok {
+				break
+			}
+			n++
+		}
+		if it.invalid() || it.end != len(s) {
+			t.Errorf("%q: invalid %v, end %d after %d members", s, it.invalid(), it.end, n)
+		}
+	}
+}
