@@ -185,6 +185,7 @@ func runPIDReuseInner(t *testing.T) {
 	// subtests wait for the tick to pass (startAtReusedPID).
 	t.Run("start_time resolution", func(t *testing.T) {
 		k := NewKiller(Policy{})
+		defer k.Close()
 		for try := 1; try <= 20; try++ {
 			old := startSleep(t)
 			pid := old.Process.Pid
