@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,8 +49,13 @@ func readInfo(pid int) (Info, error) {
 }
 
 // readProc reads /proc/<pid>/<name>; a missing file means the process is
-// gone (ESRCH).
+// gone (ESRCH). A /proc that belongs to another pid namespace than this
+// process's is refused (errForeignProc): there /proc/<pid> describes the
+// process that namespace calls pid, not the one a pidfd for pid holds.
 func readProc(pid int, name string) ([]byte, error) {
+	if !procIsOurs() {
+		return nil, errForeignProc
+	}
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + name)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ESRCH) {
 		return nil, &OSError{Errno: unix.ESRCH}
@@ -116,3 +122,18 @@ func (p *Process) parentPID() (int, error) {
 	}
 	return info.PPID, nil
 }
+
+// errForeignProc is readProc's answer when /proc is another pid
+// namespace's, as when sigrpc was entered into a pid namespace (nsenter
+// -p) without its mount namespace: the details there cannot be matched to
+// a process, so the checks that need them fail closed.
+var errForeignProc = fmt.Errorf("/proc belongs to another pid namespace: %w", ErrUnsupported)
+
+// procIsOurs reports whether /proc shows this process under the pid it
+// has in its own pid namespace, that is, whether /proc numbers processes
+// as this process does. It is checked once: /proc is mounted before the
+// helper starts.
+var procIsOurs = sync.OnceValue(func() bool {
+	self, err := os.Readlink("/proc/self")
+	return err == nil && self == strconv.Itoa(os.Getpid())
+})
