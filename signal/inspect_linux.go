@@ -127,7 +127,7 @@ func (p *Process) parentPID() (int, error) {
 // namespace's, as when sigrpc was entered into a pid namespace (nsenter
 // -p) without its mount namespace: the details there cannot be matched to
 // a process, so the checks that need them fail closed.
-var errForeignProc = fmt.Errorf("/proc belongs to another pid namespace: %w", ErrUnsupported)
+var errForeignProc = fmt.Errorf("/proc belongs to another pid namespace: %w", errors.ErrUnsupported)
 
 // procIsOurs reports whether /proc shows this process under the pid it
 // has in its own pid namespace, that is, whether /proc numbers processes

@@ -56,6 +56,14 @@ func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOpti
 		return Termination{}, err
 	}
 	defer p.Close()
+	if p.fd < 0 && t.StartTime == "" {
+		// A bare pid (no pidfds): pin the process by its start time, so that
+		// the escalation cannot reach another process that took the pid
+		// during the wait. Where there is no /proc, nothing pins it.
+		if info, err := p.Info(); err == nil {
+			t.StartTime = info.StartTime
+		}
+	}
 	start := time.Now()
 	if err := k.sendChecked(p, t, sig); err != nil {
 		return Termination{}, err
