@@ -27,6 +27,10 @@ type Controller struct {
 	// wait miss an exit, as a polling wait could, and prove that the
 	// escalation still goes only to the process the handle holds.
 	waitHook func(ctx context.Context, p *Process, d time.Duration) bool
+	// walkHook, if set, runs at each step of the ancestry walk, before the
+	// parent ppid of child is opened: tests use it to replace that parent
+	// with another process on the same pid, mid-walk.
+	walkHook func(child, ppid int)
 	// handles holds handles for reuse by Kill.
 	handles handleCache
 	// opening admits maxOpening goroutines at a time to open a process;
@@ -205,6 +209,9 @@ func (k *Controller) descends(child *Process, ppid int, ancestor *Process) bool 
 		}
 	}()
 	for range maxAncestry {
+		if k.walkHook != nil {
+			k.walkHook(child.pid, ppid)
+		}
 		switch {
 		case ppid == ancestor.pid:
 			return !ancestor.Exited()

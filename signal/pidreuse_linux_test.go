@@ -3,6 +3,7 @@
 package signal
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -43,7 +44,8 @@ var pidReuseSubtests = []string{
 	"terminate_escalation/pidfd",
 	"terminate_escalation/pidfd_with_start_time",
 	"terminate_escalation/fallback_with_start_time",
-	"terminate_escalation/fallback_without_start_time", // logs what happens; asserts nothing it does not promise
+	"terminate_escalation/fallback_without_start_time",
+	"ancestry_walk_across_a_reused_pid",
 }
 
 func TestPIDReuseInAPrivateNamespace(t *testing.T) {
@@ -231,6 +233,142 @@ func runPIDReuseInner(t *testing.T) {
 			})
 		}
 	})
+
+	t.Run("ancestry walk across a reused pid", ancestryAcrossReuse)
+}
+
+// familyScript is a client process for the ancestry test: it starts a
+// child P, which starts a child T, prints "P T", and then on its stdin
+// reaps P ("reap"), starts another child and prints its pid ("fork"), or
+// kills and reaps such a child ("drop Q").
+const familyScript = `
+import os, sys, time
+r, w = os.pipe()
+p = os.fork()
+if p == 0:
+    os.close(r)
+    t = os.fork()
+    if t == 0:
+        time.sleep(600); os._exit(0)
+    os.write(w, str(t).encode()); os.close(w)
+    time.sleep(600); os._exit(0)
+os.close(w)
+t = int(os.read(r, 64)); os.close(r)
+print(p, t, flush=True)
+for line in sys.stdin:
+    cmd = line.split()
+    if cmd[0] == "reap":
+        os.waitpid(p, 0); print("reaped", flush=True)
+    elif cmd[0] == "fork":
+        q = os.fork()
+        if q == 0:
+            time.sleep(600); os._exit(0)
+        print(q, flush=True)
+    elif cmd[0] == "drop":
+        q = int(cmd[1]); os.kill(q, 9); os.waitpid(q, 0); print("dropped", flush=True)
+`
+
+// ancestryAcrossReuse: the client C has a child P, which has a child T.
+// In the middle of --descendants-only's walk up from T, after T's parent
+// was read as P and before P is opened, P dies, T is reparented away from
+// C's tree, and a new child of C takes P's pid. A walk that trusted the
+// pid would find C above it and let the signal through; the walk reads
+// T's parent again through T's pidfd, sees it changed, and refuses.
+func ancestryAcrossReuse(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("needs python3 for the client process")
+	}
+	client := exec.Command("python3", "-c", familyScript)
+	toClient, _ := client.StdinPipe()
+	fromClient, _ := client.StdoutPipe()
+	if err := client.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { client.Process.Kill(); client.Wait() }()
+	lines := bufio.NewReader(fromClient)
+	ask := func(cmd string) string {
+		t.Helper()
+		fmt.Fprintln(toClient, cmd)
+		line, err := lines.ReadString('\n')
+		if err != nil {
+			t.Fatalf("the client, after %q: %v", cmd, err)
+		}
+		return strings.TrimSpace(line)
+	}
+	var p, target int
+	if _, err := fmt.Fscanln(lines, &p, &target); err != nil {
+		t.Fatalf("reading the client's children: %v", err)
+	}
+	defer func() { unix.Kill(target, unix.SIGKILL); unix.Wait4(target, nil, 0, nil) }() // ours once reparented
+	handle, err := Open(client.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer handle.Close()
+	k := NewController(Policy{DescendantsOf: handle})
+	defer k.Close()
+	replaced := false
+	k.walkHook = func(child, ppid int) {
+		if replaced || child != target || ppid != p {
+			return
+		}
+		replaced = true
+		unix.Kill(p, unix.SIGKILL) // the client's child, which this test started through it
+		ask("reap")
+		for parentOf(t, target) == p {
+			time.Sleep(time.Millisecond) // the kernel reparents T to this namespace's pid 1
+		}
+		for attempt := 0; ; attempt++ {
+			if attempt == 100 {
+				t.Fatalf("no new child of the client took pid %d", p)
+			}
+			if err := os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte(strconv.Itoa(p-1)), 0); err != nil {
+				t.Fatalf("writing ns_last_pid: %v", err)
+			}
+			q, _ := strconv.Atoi(ask("fork"))
+			if q == p {
+				return
+			}
+			ask("drop " + strconv.Itoa(q))
+		}
+	}
+	err = k.Kill(Target{PID: target}, Signum(unix.SIGTERM))
+	if !replaced {
+		t.Fatalf("the walk never reached pid %d", p)
+	}
+	if got := parentOf(t, p); got != client.Process.Pid {
+		t.Fatalf("pid %d's parent is %d, want the client %d: the reuse did not happen", p, got, client.Process.Pid)
+	}
+	var pe *PolicyError
+	if !errors.As(err, &pe) || pe.Reason != ReasonNotDescendant {
+		t.Fatalf("Kill(T) = %v, want a not-descendant refusal: T left the client's tree", err)
+	}
+	assertNoSignalPending(t, target)
+}
+
+// parentOf reads the parent pid of pid from /proc.
+func parentOf(t *testing.T, pid int) int {
+	t.Helper()
+	info, err := readInfo(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.PPID
+}
+
+// assertNoSignalPending checks that pid is alive with no signal pending.
+func assertNoSignalPending(t *testing.T, pid int) {
+	t.Helper()
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatalf("pid %d is gone: %v", pid, err)
+	}
+	for line := range strings.Lines(string(status)) {
+		k, v, _ := strings.Cut(line, ":")
+		if (k == "SigPnd" || k == "ShdPnd") && strings.Trim(strings.TrimSpace(v), "0") != "" {
+			t.Errorf("pid %d has a signal pending (%s)", pid, strings.TrimSpace(line))
+		}
+	}
 }
 
 // terminateAcrossReuse runs Terminate on a child whose first wait, through
