@@ -22,7 +22,7 @@ DIST_VENV       := build/dist-venv
 DIST_PY         := $(DIST_VENV)/bin/python
 DIST_BUILD      := $(DIST_PY) -m build --no-isolation --outdir dist clients/python
 
-.PHONY: help build run test test-go test-python py-venv test-node bench-node lint cross fuzz fuzz-short bench bench-go bench-python clean
+.PHONY: help build run test test-go test-python py-venv test-node bench-node lint cross fuzz fuzz-short bench bench-go bench-spin bench-python clean
 .PHONY: dist dist-tools dist-python dist-node test-dist set-version FORCE
 
 help: ## list the targets
@@ -89,8 +89,12 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 5m)
 fuzz-short: ## every fuzz target for 100000 executions (part of make test)
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=100000x
 
+bench-spin: build ## sigrpc's CPU at three request rates for each --spin, 10 s each (90 s)
+	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
+	./bin/sigrpc-bench -sigrpc $(BIN) -spincpu 10s
+
 bench-go: ## Go micro-benchmarks of the hot paths, with allocation counts
-	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./signal/
+	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./internal/service/ ./signal/
 
 test-node: build ## Node client: npm ci, tsc (sources checkJs strict, types/ up to date), node --test against bin/sigrpc
 	cd clients/node && npm ci --no-audit --no-fund --loglevel=error

@@ -18,7 +18,9 @@
 // rows marked --spin=0 show the echo and sigrpc sleeping at once.
 //
 // Usage: sigrpc-bench [-sigrpc bin/sigrpc] [-rounds 3] [-spin 50µs] [-quick]
-// With -fixture echo|loop it runs as that fixture instead.
+// With -fixture echo|loop it runs as that fixture instead; with -spincpu D
+// it measures sigrpc's CPU share at three request rates for each --spin,
+// D each.
 package main
 
 import (
@@ -38,7 +40,14 @@ func main() {
 	bin := flag.String("sigrpc", "bin/sigrpc", "the sigrpc binary to measure")
 	rounds := flag.Int("rounds", 3, "rounds per measurement")
 	quick := flag.Bool("quick", false, "fewer requests per round (for a smoke run)")
+	spinFor := flag.Duration("spincpu", 0, "instead of the table, measure sigrpc's CPU at three request rates for each --spin, this long each")
 	flag.Parse()
+	if *spinFor > 0 {
+		if err := spinCPU(*bin, *spinFor); err != nil {
+			fail(err)
+		}
+		return
+	}
 	if *fixture != "" {
 		if err := runFixture(*fixture, *work, *spin); err != nil {
 			fail(err)
