@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/sigrpc/sigrpc/internal/testio"
 )
 
 // testMethods is a method table for exercising the dispatcher: echo
@@ -375,5 +377,56 @@ func TestOversizeMessagesUseBoundedMemory(t *testing.T) {
 				t.Errorf("output %q lacks the size error or the next answer", s)
 			}
 		})
+	}
+}
+
+// stuckWriter is a client that has stopped reading: Write blocks until
+// unstuck, then writes to buf.
+type stuckWriter struct {
+	unstuck chan struct{}
+	writing chan struct{} // gets a value when a Write starts waiting
+	buf     testio.SyncBuffer
+}
+
+func (w *stuckWriter) Write(p []byte) (int, error) {
+	select {
+	case w.writing <- struct{}{}:
+	default:
+	}
+	<-w.unstuck
+	return w.buf.Write(p)
+}
+
+// TestABlockingCallHoldsItsSlotUntilItsAnswerIsWritten: with the client
+// not reading, finished blocking calls keep their slots, so a call beyond
+// the limit is refused rather than started: the goroutines of finished
+// calls cannot pile up behind a write that does not end.
+func TestABlockingCallHoldsItsSlotUntilItsAnswerIsWritten(t *testing.T) {
+	release, started := make(chan struct{}), make(chan struct{}, 3)
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	w := &stuckWriter{unstuck: make(chan struct{}), writing: make(chan struct{}, 1)}
+	busy := &jsonrpc2.Error{Code: -32000, Message: "busy"}
+	srv := NewServer(testMethods(release, started), Options{MaxBlocking: 2, Busy: busy})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(context.Background(), inR, w) }()
+	io.WriteString(inW, call(1, "block", "[]")+"\n"+call(2, "block", "[]")+"\n")
+	<-started
+	<-started
+	close(release) // both finish; their answers cannot be written
+	<-w.writing
+	io.WriteString(inW, call(3, "block", "[]")+"\n")
+	select {
+	case <-started:
+		t.Fatal("a third blocking call started while two finished calls' answers were unwritten")
+	case <-time.After(100 * time.Millisecond): // nothing to wait for: nothing may happen
+	}
+	close(w.unstuck)
+	inW.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := w.buf.String(); !strings.Contains(got, `{"jsonrpc":"2.0","id":3,"error":{"code":-32000,"message":"busy"}}`) {
+		t.Fatalf("output %q lacks the busy answer to id 3", got)
 	}
 }

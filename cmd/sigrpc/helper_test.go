@@ -36,6 +36,12 @@ func TestMain(m *testing.M) {
 	}
 	binPath = filepath.Join(dir, "sigrpc")
 	plainBinPath = filepath.Join(dir, "plain", "sigrpc")
+	if other := os.Getenv("SIGRPC_TEST_BIN"); other != "" {
+		// Run the end-to-end tests against another build, such as an older
+		// release, to see which of them it fails.
+		binPath, plainBinPath = other, other
+		os.Exit(m.Run())
+	}
 	for _, build := range []*exec.Cmd{
 		exec.Command("go", "build", "-race", "-o", binPath, "."),
 		exec.Command("go", "build", "-o", plainBinPath, "."),
