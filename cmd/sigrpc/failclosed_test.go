@@ -59,43 +59,13 @@ func assertAliveNoSignal(t *testing.T, pid int) {
 // nsenter, lies outside the namespace, so getppid() is 0.
 func TestDescendantsOnlyRefusesParentPIDZero(t *testing.T) {
 	needRootAnd(t, "nsenter")
-	// The namespace's first process is a shell that starts the victim and
-	// prints its pid twice: inside the namespace ($!), which the helper is
-	// asked to kill, and outside (read from the host's /proc), which the
-	// test checks. The shell outlives the victim, so that the namespace
-	// does too.
-	ns := exec.Command("sh", "-c", `(read -r host rest </proc/self/stat; echo "host $host"; exec sleep 30) & echo "ns $!"; wait; exec sleep 30`)
-	ns.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
-	out, err := ns.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.Start(); err != nil {
-		t.Skipf("cannot create a pid namespace: %v", err)
-	}
-	t.Cleanup(func() {
-		ns.Process.Kill() // the namespace's init: the kernel then kills the victim
-		ns.Wait()
-	})
-	var victimNS, victimHost int
-	lines := bufio.NewScanner(out)
-	for victimNS == 0 || victimHost == 0 {
-		if !lines.Scan() {
-			t.Fatalf("the namespace's shell printed no pids: %v", lines.Err())
-		}
-		fmt.Sscanf(lines.Text(), "ns %d", &victimNS)
-		fmt.Sscanf(lines.Text(), "host %d", &victimHost)
-	}
-	waitFor(t, "the victim to exec sleep", func() bool {
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", victimHost))
-		return strings.TrimSpace(string(comm)) == "sleep"
-	})
+	nsInit, victimNS, victimHost := victimInNewPIDNamespace(t, "")
 
 	enter := func(t *testing.T, input string, args ...string) (string, string, int) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, "nsenter", append([]string{"-t", fmt.Sprint(ns.Process.Pid), "-p", "--", binPath}, args...)...)
+		cmd := exec.CommandContext(ctx, "nsenter", append([]string{"-t", fmt.Sprint(nsInit), "-p", "--", binPath}, args...)...)
 		cmd.Stdin = strings.NewReader(input)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -274,4 +244,46 @@ func TestDescendantsOnlyRefusesAnOrphan(t *testing.T) {
 			t.Errorf("exit status %d, stdout %q, stderr %q; want 0 and %s", run.exit, run.stdout, run.stderr, sent)
 		}
 	})
+}
+
+// victimInNewPIDNamespace starts a sleep, the victim, in a new pid
+// namespace whose first process is a shell that outlives it, and returns
+// that shell's pid on the host, and the victim's pid inside the namespace
+// and on the host. With pid set, the
+// shell first steers the namespace's next pid to it (ns_last_pid applies
+// to the writer's pid namespace, whichever /proc it is written through).
+// The namespace is killed, victim and all, when the test ends.
+func victimInNewPIDNamespace(t *testing.T, pid string) (nsInit, inNS, onHost int) {
+	t.Helper()
+	script := `(read -r host rest </proc/self/stat; echo "host $host"; exec sleep 30) & echo "ns $!"; wait; exec sleep 30`
+	if pid != "" {
+		script = `echo $(($0 - 1)) >/proc/sys/kernel/ns_last_pid || exit 1
+		` + script
+	}
+	ns := exec.Command("sh", "-c", script, pid)
+	ns.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
+	out, err := ns.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.Start(); err != nil {
+		t.Skipf("cannot create a pid namespace: %v", err)
+	}
+	t.Cleanup(func() {
+		ns.Process.Kill() // the namespace's init: the kernel then kills the victim
+		ns.Wait()
+	})
+	lines := bufio.NewScanner(out)
+	for inNS == 0 || onHost == 0 {
+		if !lines.Scan() {
+			t.Fatalf("the namespace's shell printed no pids: %v", lines.Err())
+		}
+		fmt.Sscanf(lines.Text(), "ns %d", &inNS)
+		fmt.Sscanf(lines.Text(), "host %d", &onHost)
+	}
+	waitFor(t, "the victim to exec sleep", func() bool {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", onHost))
+		return strings.TrimSpace(string(comm)) == "sleep"
+	})
+	return ns.Process.Pid, inNS, onHost
 }

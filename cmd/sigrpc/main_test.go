@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -277,53 +276,15 @@ func TestClosedStdoutExitsNonZero(t *testing.T) {
 // TestExitsWhenParentDies starts sigrpc from an intermediate shell that
 // then exits, while the test keeps sigrpc's stdin open.
 func TestExitsWhenParentDies(t *testing.T) {
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inW.Close()
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer outR.Close()
-	// The shell starts sigrpc in the background on our pipes, prints its
-	// pid, and exits when its own stdin closes.
-	sh := exec.Command("sh", "-c", `"$0" <&3 >&4 & echo $!; read _`, binPath)
-	sh.ExtraFiles = []*os.File{inR, outW}
-	shIn, err := sh.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	shOut, err := sh.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(); err != nil {
-		t.Fatal(err)
-	}
-	inR.Close()
-	outW.Close()
-	var pid int
-	if _, err := fmt.Fscan(shOut, &pid); err != nil {
-		t.Fatalf("reading sigrpc's pid: %v", err)
-	}
+	g := startGrandchild(t, binPath)
 	// Once sigrpc answers, it is serving, and watching its parent.
-	io.WriteString(inW, `{"jsonrpc":"2.0","id":1,"method":"signum","params":["INT"]}`+"\n")
-	if _, err := bufio.NewReader(outR).ReadString('\n'); err != nil {
+	io.WriteString(g.stdin, `{"jsonrpc":"2.0","id":1,"method":"signum","params":["INT"]}`+"\n")
+	if _, err := bufio.NewReader(g.stdout).ReadString('\n'); err != nil {
 		t.Fatalf("no answer from sigrpc: %v", err)
 	}
-	shIn.Close() // the shell exits; sigrpc is orphaned but its stdin stays open
-	sh.Wait()
-	waitFor(t, "sigrpc to exit after its parent", func() bool {
-		// Orphans are reaped by init or a subreaper; gone or a zombie counts.
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return true
-		}
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		return len(fields) > 0 && fields[0] == "Z"
-	})
+	g.orphan() // sigrpc is orphaned but its stdin stays open
+	// Orphans are reaped by init or a subreaper; gone or a zombie counts.
+	waitFor(t, "sigrpc to exit after its parent", func() bool { return exitedOrZombie(g.pid) })
 }
 
 func TestDebugLogsGoToStderrOnly(t *testing.T) {

@@ -3,11 +3,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -30,44 +28,14 @@ func TestProcOfAnotherPIDNamespaceIsNotTrusted(t *testing.T) {
 	needRootAnd(t, "nsenter")
 	decoy := startChildScript(t, &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}, "exec sleep 120")
 	h := decoy.pid()
-	// The namespace's first process steers its next pid to h (ns_last_pid
-	// applies to the writer's pid namespace, whichever /proc it is
-	// written through), starts the victim there, and prints the victim's
-	// pid inside the namespace and outside.
-	ns := exec.Command("sh", "-c", `echo $(($0 - 1)) >/proc/sys/kernel/ns_last_pid || exit 1
-		(read -r host rest </proc/self/stat; echo "host $host"; exec sleep 30) & echo "ns $!"; wait; exec sleep 30`, fmt.Sprint(h))
-	ns.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
-	out, err := ns.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.Start(); err != nil {
-		t.Skipf("cannot create a pid namespace: %v", err)
-	}
-	t.Cleanup(func() {
-		ns.Process.Kill() // the namespace's init: the kernel then kills the victim
-		ns.Wait()
-	})
-	var victimNS, victimHost int
-	lines := bufio.NewScanner(out)
-	for victimNS == 0 || victimHost == 0 {
-		if !lines.Scan() {
-			t.Fatalf("the namespace's shell printed no pids: %v", lines.Err())
-		}
-		fmt.Sscanf(lines.Text(), "ns %d", &victimNS)
-		fmt.Sscanf(lines.Text(), "host %d", &victimHost)
-	}
+	nsInit, victimNS, victimHost := victimInNewPIDNamespace(t, fmt.Sprint(h))
 	if victimNS != h {
 		t.Fatalf("the victim is pid %d in the namespace, want %d", victimNS, h)
 	}
-	waitFor(t, "the victim to exec sleep", func() bool {
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", victimHost))
-		return strings.TrimSpace(string(comm)) == "sleep"
-	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	helper := exec.CommandContext(ctx, "nsenter", "-t", fmt.Sprint(ns.Process.Pid), "-p", "--", binPath, "--allow-uid", fmt.Sprint(nobody))
+	helper := exec.CommandContext(ctx, "nsenter", "-t", fmt.Sprint(nsInit), "-p", "--", binPath, "--allow-uid", fmt.Sprint(nobody))
 	helper.Stdin = strings.NewReader(fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"inspect","params":[%d]}`+"\n%s\n", h, killRequest(h, "TERM")))
 	var stdout, stderr bytes.Buffer
 	helper.Stdout, helper.Stderr = &stdout, &stderr

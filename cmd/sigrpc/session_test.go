@@ -10,13 +10,14 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sigrpc/sigrpc/internal/testio"
 )
 
 // This file tests the session as clients really drive it: stdin kept open
@@ -135,42 +136,16 @@ func TestStalledClientKeepsTheHelperSmall(t *testing.T) {
 	t.Parallel()
 	c := startChild(t, false)
 	h := startBinary(t, plainBinPath)
-	var sent atomic.Int64
-	stop := make(chan struct{})
-	wrote := make(chan struct{})
-	go func() {
-		defer close(wrote)
-		pending := ""
-		for id := 0; ; {
-			var b strings.Builder
-			b.WriteString(pending)
-			for range 45 {
-				fmt.Fprintf(&b, `{"jsonrpc":"2.0","id":%d,"method":"wait","params":[%d,0]}`+"\n", id, c.pid())
-				id++
-			}
-			s := b.String()
-			cut := len(s) - 7
-			if _, err := io.WriteString(h.stdin, s[:cut]); err != nil {
-				return
-			}
-			pending = s[cut:]
-			sent.Store(int64(id - 1))
-			select {
-			case <-stop:
-				io.WriteString(h.stdin, pending)
-				sent.Store(int64(id))
-				return
-			default:
-			}
-		}
-	}()
+	flood := testio.StartFlood(h.stdin, 45, func(id int) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"wait","params":[%d,0]}`+"\n", id, c.pid())
+	})
 	pid := h.cmd.Process.Pid
 	peakThreads := 0
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		peakThreads = max(peakThreads, procStatus(t, pid, "Threads"))
 	}
 	hwm := procStatus(t, pid, "VmHWM")
-	t.Logf("after 10 s stalled: VmHWM %d KiB, peak %d threads, %d requests sent", hwm, peakThreads, sent.Load())
+	t.Logf("after 10 s stalled: VmHWM %d KiB, peak %d threads, %d requests sent", hwm, peakThreads, flood.Sent())
 	if hwm > 64<<10 {
 		t.Errorf("peak memory %d KiB with a stalled client, want under 64 MiB", hwm)
 	}
@@ -192,8 +167,7 @@ func TestStalledClientKeepsTheHelperSmall(t *testing.T) {
 			answered[resp.ID] = true
 		}
 	}()
-	close(stop)
-	<-wrote
+	sent := flood.Stop()
 	h.stdin.Close()
 	select {
 	case err := <-read:
@@ -203,9 +177,9 @@ func TestStalledClientKeepsTheHelperSmall(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the answers did not all come within 30 s of reading")
 	}
-	for id := range int(sent.Load()) {
+	for id := range sent {
 		if !answered[id] {
-			t.Fatalf("request %d of %d got no answer", id, sent.Load())
+			t.Fatalf("request %d of %d got no answer", id, sent)
 		}
 	}
 	c.assertUntouched(t)
@@ -255,44 +229,74 @@ func TestSecondSIGTERMEndsTheHelperAtOnce(t *testing.T) {
 // within 5 s.
 func TestParentDeathEndsAStalledHelper(t *testing.T) {
 	t.Parallel()
-	inR, inW, _ := os.Pipe()
-	defer inW.Close()
-	outR, outW, _ := os.Pipe()
-	defer outR.Close()
-	sh := exec.Command("sh", "-c", `"$0" <&3 >&4 & echo $!; read _`, plainBinPath)
-	sh.ExtraFiles = []*os.File{inR, outW}
-	shIn, _ := sh.StdinPipe()
-	shOut, _ := sh.StdoutPipe()
-	if err := sh.Start(); err != nil {
-		t.Fatal(err)
-	}
-	inR.Close()
-	outW.Close()
-	var pid int
-	if _, err := fmt.Fscan(shOut, &pid); err != nil {
-		t.Fatalf("reading sigrpc's pid: %v", err)
-	}
+	g := startGrandchild(t, plainBinPath)
 	go func() {
 		req := strings.Repeat(`{"jsonrpc":"2.0","id":1,"method":"signals"}`+"\n", 64)
 		for {
-			if _, err := io.WriteString(inW, req); err != nil {
+			if _, err := io.WriteString(g.stdin, req); err != nil {
 				return
 			}
 		}
 	}()
-	waitFor(t, "the output pipe to fill", func() bool { return pipeBytes(t, outR) >= 64<<10 })
-	shIn.Close() // the parent exits; stdin stays open, stdout stays full
-	sh.Wait()
+	waitFor(t, "the output pipe to fill", func() bool { return pipeBytes(t, g.stdout) >= 64<<10 })
+	g.orphan() // the parent exits; stdin stays open, stdout stays full
 	start := time.Now()
 	deadline := start.Add(5 * time.Second)
-	for !exitedOrZombie(pid) {
+	for !exitedOrZombie(g.pid) {
 		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL) // our own helper: do not leave it behind
+			syscall.Kill(g.pid, syscall.SIGKILL) // our own helper: do not leave it behind
 			t.Fatalf("sigrpc still running 5 s after its parent died")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("exited %v after its parent", time.Since(start))
+}
+
+// grandchild is a sigrpc started by a shell that the test started, on
+// pipes the test holds, so that the test can make it an orphan while its
+// stdin stays open.
+type grandchild struct {
+	pid    int
+	stdin  *os.File // the test's end of sigrpc's stdin
+	stdout *os.File // the test's end of sigrpc's stdout
+	orphan func()   // makes the shell exit, and reaps it
+}
+
+// startGrandchild starts the sigrpc at path as a grandchild; the test's
+// ends of its pipes are closed when the test ends.
+func startGrandchild(t *testing.T, path string) *grandchild {
+	t.Helper()
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inW.Close(); outR.Close() })
+	// The shell starts sigrpc in the background on the pipes, prints its
+	// pid, and exits when its own stdin closes.
+	sh := exec.Command("sh", "-c", `"$0" <&3 >&4 & echo $!; read _`, path)
+	sh.ExtraFiles = []*os.File{inR, outW}
+	shIn, err := sh.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shOut, err := sh.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	inR.Close()
+	outW.Close()
+	g := &grandchild{stdin: inW, stdout: outR, orphan: func() { shIn.Close(); sh.Wait() }}
+	if _, err := fmt.Fscan(shOut, &g.pid); err != nil {
+		t.Fatalf("reading sigrpc's pid: %v", err)
+	}
+	return g
 }
 
 // exitedOrZombie reports whether pid is gone or a zombie.

@@ -5,16 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/sigrpc/sigrpc/internal/testio"
 	"github.com/sigrpc/sigrpc/rpc"
 	"github.com/sigrpc/sigrpc/signal"
 )
@@ -45,51 +44,23 @@ func TestStalledClientKeepsGoroutinesBounded(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, inR, outW) }()
 
-	var sent atomic.Int64 // requests written whole
-	stop := make(chan struct{})
-	wrote := make(chan struct{})
-	go func() {
-		defer close(wrote)
-		pending := ""
-		for id := 0; ; {
-			var b strings.Builder
-			b.WriteString(pending)
-			for range 45 {
-				if id%2 == 0 {
-					fmt.Fprintf(&b, `{"jsonrpc":"2.0","id":%d,"method":"wait","params":[%d,20]}`+"\n", id, child.Process.Pid)
-				} else {
-					fmt.Fprintf(&b, `{"jsonrpc":"2.0","id":%d,"method":"kill","params":[%d,"NONE"]}`+"\n", id, child.Process.Pid)
-				}
-				id++
-			}
-			s := b.String()
-			cut := len(s) - 10 // end the write mid-line
-			if _, err := io.WriteString(inW, s[:cut]); err != nil {
-				return
-			}
-			pending = s[cut:]
-			sent.Store(int64(id - 1)) // the last one is not whole yet
-			select {
-			case <-stop:
-				io.WriteString(inW, pending)
-				sent.Store(int64(id))
-				return
-			default:
-			}
+	flood := testio.StartFlood(inW, 45, func(id int) string {
+		if id%2 == 0 {
+			return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"wait","params":[%d,20]}`+"\n", id, child.Process.Pid)
 		}
-	}()
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"kill","params":[%d,"NONE"]}`+"\n", id, child.Process.Pid)
+	})
 
 	peak := 0
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		peak = max(peak, runtime.NumGoroutine()-base)
 	}
-	t.Logf("peak %d goroutines above the test's own, %d requests sent", peak, sent.Load())
+	t.Logf("peak %d goroutines above the test's own, %d requests sent", peak, flood.Sent())
 	if peak > maxBlocking+100 {
 		t.Errorf("%d goroutines with a stalled client, want at most %d + 100", peak, maxBlocking)
 	}
 
 	// Now read: every request sent gets its answer.
-	close(stop)
 	answered := map[int]bool{}
 	lines := bufio.NewScanner(outR)
 	lines.Buffer(nil, 1<<20)
@@ -105,7 +76,7 @@ func TestStalledClientKeepsGoroutinesBounded(t *testing.T) {
 			answered[resp.ID] = true
 		}
 	}()
-	<-wrote
+	sent := flood.Stop()
 	inW.Close() // the end of input: the server finishes, then ends its output
 	select {
 	case err := <-served:
@@ -117,10 +88,9 @@ func TestStalledClientKeepsGoroutinesBounded(t *testing.T) {
 	}
 	outW.Close()
 	<-readDone
-	n := int(sent.Load())
-	for id := range n {
+	for id := range sent {
 		if !answered[id] {
-			t.Fatalf("request %d of %d got no answer (%d answers)", id, n, len(answered))
+			t.Fatalf("request %d of %d got no answer (%d answers)", id, sent, len(answered))
 		}
 	}
 }

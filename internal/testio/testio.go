@@ -1,13 +1,16 @@
 // Package testio holds readers and writers that tests of sigrpc's session
 // use to behave like real clients: one that writes its input and then
-// waits with its end open, one that reads answers as they come.
+// waits with its end open, one that reads answers as they come, one that
+// floods the server and never reads.
 package testio
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -91,4 +94,63 @@ func (b *SyncBuffer) WaitFor(n int, d time.Duration) string {
 			return s
 		}
 	}
+}
+
+// Flood is a client that writes requests as fast as the server takes
+// them, without reading the answers, each write ending in the middle of a
+// request, as a client that never reads its stdout does.
+type Flood struct {
+	sent atomic.Int64
+	stop chan struct{}
+	done chan struct{}
+}
+
+// StartFlood starts writing to w, perWrite requests a write; request(id)
+// is the request with that id, ending in a newline. It goes on until
+// Stop, or until a write fails.
+func StartFlood(w io.Writer, perWrite int, request func(id int) string) *Flood {
+	f := &Flood{stop: make(chan struct{}), done: make(chan struct{})}
+	go f.run(w, perWrite, request)
+	return f
+}
+
+func (f *Flood) run(w io.Writer, perWrite int, request func(id int) string) {
+	defer close(f.done)
+	pending := ""
+	for id := 0; ; {
+		var b strings.Builder
+		b.WriteString(pending)
+		for range perWrite {
+			b.WriteString(request(id))
+			id++
+		}
+		s := b.String()
+		cut := len(s) - 7 // the last request goes out in the next write
+		if _, err := io.WriteString(w, s[:cut]); err != nil {
+			return
+		}
+		pending = s[cut:]
+		f.sent.Store(int64(id - 1))
+		select {
+		case <-f.stop:
+			if _, err := io.WriteString(w, pending); err == nil {
+				f.sent.Store(int64(id))
+			}
+			return
+		default:
+		}
+	}
+}
+
+// Sent returns how many requests have been written whole so far: ids 0
+// to Sent()-1.
+func (f *Flood) Sent() int { return int(f.sent.Load()) }
+
+// Stop finishes the request in progress, stops, and returns how many
+// requests were written whole. The server must be reading for it to
+// return.
+func (f *Flood) Stop() int {
+	close(f.stop)
+	<-f.done
+	return f.Sent()
 }
