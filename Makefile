@@ -22,7 +22,7 @@ DIST_VENV       := build/dist-venv
 DIST_PY         := $(DIST_VENV)/bin/python
 DIST_BUILD      := $(DIST_PY) -m build --no-isolation --outdir dist clients/python
 
-.PHONY: help build run test test-go test-python py-venv test-node bench-node lint cross fuzz fuzz-short bench bench-go bench-spin bench-python clean
+.PHONY: help build run test test-go test-python py-venv test-node test-recipes bench-node lint cross fuzz fuzz-short bench bench-go bench-spin bench-python clean
 .PHONY: dist dist-tools dist-python dist-node test-dist set-version FORCE
 
 help: ## list the targets
@@ -39,7 +39,7 @@ FUZZTIME    ?= 5m
 
 NODE_ENV_   := cd clients/node && SIGRPC_BIN=$(CURDIR)/$(BIN)
 
-test: test-go test-python test-node fuzz-short test-dist ## every check and test (what CI runs)
+test: test-go test-python test-node test-recipes fuzz-short test-dist ## every check and test (what CI runs)
 
 test-go: lint cross ## Go: format, vet, staticcheck, other OSes, tests with -race
 	$(GO) test -race -count=1 ./...
@@ -100,6 +100,12 @@ test-node: build ## Node client: npm ci, tsc (sources checkJs strict, types/ up 
 	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
 	$(NODE_ENV_) npm run --silent typecheck
 	$(NODE_ENV_) npm test
+
+# Runs the README's "Editors and shells" recipes as written, headless (about
+# a second); each skips when its tool is missing (bash and jq, nvim, emacs),
+# except under CI=true, where .ci/run has installed them.
+test-recipes: build ## the README's editor and shell recipes (bash with jq, Neovim, Emacs) against bin/sigrpc
+	SIGRPC_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -v -timeout 5m ./internal/recipes/
 
 bench-node: build ## Node client throughput against the pipe floor, process.kill and spawnSync(/bin/kill)
 	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
