@@ -423,10 +423,12 @@ func TestTerminateTreeEndsEveryMember(t *testing.T) {
 	assertUntouched(t, outside)
 }
 
-// TestTerminateTreeCatchesAForker: a member forks a sleep every few
-// milliseconds (at most 300) while the helper works; nothing of the tree
-// survives, not even a process forked during the call. Three rounds, each
-// on a fresh tree, for three chances at the race.
+// TestTerminateTreeCatchesAForker: two members fork sleeps as fast as a
+// shell can (a few hundred microseconds to a millisecond apart, at most
+// 300 each) while the helper works; nothing of the tree survives, not
+// even a process forked during the call. Three rounds, each on a fresh
+// tree, for three chances at the race: a single listing pass, which misses
+// a fork that completes after STOP was sent, fails here most runs.
 func TestTerminateTreeCatchesAForker(t *testing.T) {
 	const forker = `for f in 1 2; do sh -c 'i=0; while [ $i -lt 300 ]; do sleep 1000 & i=$((i+1)); done; wait' & done; sleep 1000 & wait`
 	h := startHelper(t)
