@@ -597,7 +597,13 @@ func TestTreeRefusesMembersOfAnotherUID(t *testing.T) {
 		t.Fatalf("%d members of another uid, want 2", len(other))
 	}
 	before := switchesOf(other)
-	res, err := NewController(Policy{AllowUIDs: []int{0}}).Terminate(context.Background(), Target{PID: tr.root.Process.Pid}, treeOpts)
+	k := NewController(Policy{AllowUIDs: []int{0}})
+	// children describes only what the narrowed helper may signal.
+	kids, err := k.Children(tr.root.Process.Pid, true)
+	if err != nil || len(kids) != 1 || slices.Contains(other, kids[0].PID) {
+		t.Errorf("narrowed Children(root, recursive) = %+v, %v; want the one member of uid 0", kids, err)
+	}
+	res, err := k.Terminate(context.Background(), Target{PID: tr.root.Process.Pid}, treeOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
