@@ -207,13 +207,26 @@ func wakeups(pid int) string {
 	return statusLine(pid, "voluntary_ctxt_switches") + "/" + statusLine(pid, "nonvoluntary_ctxt_switches")
 }
 
-// switchesOf records wakeups for each pid.
-func switchesOf(pids []int) map[int]string {
+// switchesOf records wakeups for each pid once each is asleep and its
+// count has settled (a process just started is still being switched in
+// and out).
+func switchesOf(t *testing.T, pids []int) map[int]string {
+	t.Helper()
 	m := map[int]string{}
-	for _, pid := range pids {
-		m[pid] = wakeups(pid)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		settled := true
+		for _, pid := range pids {
+			w := wakeups(pid)
+			settled = settled && state(pid) == "S" && w == m[pid]
+			m[pid] = w
+		}
+		if settled {
+			return m
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the processes %v did not settle asleep", pids)
+		}
 	}
-	return m
 }
 
 // smallTree is a root with a sleep and a shell with two sleeps: five
@@ -459,7 +472,7 @@ func TestTreeLeavesNothingStoppedWhenTheCallFails(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			tr := startTree(t, smallTree, 5, 3)
-			before := switchesOf(tr.pids)
+			before := switchesOf(t, tr.pids)
 			k := NewController(Policy{})
 			var stopped []string
 			k.afterStop = func() error {
@@ -596,7 +609,7 @@ func TestTreeRefusesMembersOfAnotherUID(t *testing.T) {
 	if len(other) != 2 {
 		t.Fatalf("%d members of another uid, want 2", len(other))
 	}
-	before := switchesOf(other)
+	before := switchesOf(t, other)
 	k := NewController(Policy{AllowUIDs: []int{0}})
 	// children describes only what the narrowed helper may signal.
 	kids, err := k.Children(tr.root.Process.Pid, true)
