@@ -375,6 +375,7 @@ var treeOpts = TerminateOptions{Signal: Signum(unix.SIGTERM), Timeout: 300 * tim
 // TERM, one that called setsid and a zombie, with each way of listing:
 // every member is reported and has gone, the TERM-ignoring one escalated.
 func TestTerminateTreeEndsEveryMember(t *testing.T) {
+	needSetsid(t)
 	const script = `sleep 1000 &
 sh -c "trap '' TERM; exec sleep 1000" &
 setsid sh -c "sleep 1000 & wait" &
@@ -539,6 +540,7 @@ func TestTreeBounds(t *testing.T) {
 // is stopped is out of the client's tree from then on: its signal is
 // refused and reported, not sent, and it is continued all the same.
 func TestTreeMemberThatLeavesTheClientsTree(t *testing.T) {
+	needSetsid(t)
 	client, err := Open(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
@@ -630,4 +632,13 @@ func TestTreeRefusesMembersOfAnotherUID(t *testing.T) {
 		}
 	}
 	assertUntouched(t, other, before)
+}
+
+// needSetsid fails the test at once, saying why, where setsid(1)
+// (util-linux) is missing: a member of its tree calls it.
+func needSetsid(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Fatal("this test needs setsid(1), from util-linux, for a member that leads its own session")
+	}
 }

@@ -343,6 +343,7 @@ wait`
 // TERM and a zombie, ends every one of them and reports each; the sibling
 // and the process that joined the root's group are untouched.
 func TestTerminateTreeEndsEveryMember(t *testing.T) {
+	needSetsid(t)
 	n := startNursery(t, twentyProcesses)
 	pids := waitTree(t, n.root, 20, 15, 1)
 	waitFor(t, "the TERM-ignoring sleeps", func() bool {
@@ -570,4 +571,13 @@ func startOrphanTree(t *testing.T) []int {
 		t.Fatalf("the orphan %d is still this test's child", root)
 	}
 	return pids
+}
+
+// needSetsid fails the test at once, saying why, where setsid(1)
+// (util-linux) is missing: a member of its tree calls it.
+func needSetsid(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Fatal("this test needs setsid(1), from util-linux, for a member that leads its own session")
+	}
 }
