@@ -58,7 +58,10 @@ type TerminateOptions struct {
 // meanwhile, with opts.EscalateSignal, then waits up to
 // opts.EscalateTimeout. Every send, STOP and CONT included, passes
 // sendChecked for its member; a member refused its STOP is left alone,
-// neither stopped nor signalled, and reported with Refused. The helper
+// neither stopped nor signalled, and reported with Refused; a member
+// refused a later send (it left the client's tree when its parent died,
+// say) gets no more signals and is reported so, but the CONT that undoes
+// this call's STOP goes to it through its handle all the same. The helper
 // (Policy.Self and the process this runs in), its ancestors and pid 1 are
 // never members; a target that is one of them is a *PolicyError
 // (ReasonSelf, ReasonAncestor, ReasonInit). A tree of more than
