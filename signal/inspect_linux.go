@@ -109,18 +109,25 @@ func parseUID(status []byte) (int, error) {
 // /proc/<pid>/stat, then checked through p, so that it never describes a
 // process that reused the pid.
 func (p *Process) parentPID() (int, error) {
+	info, err := p.statInfo()
+	return info.PPID, err
+}
+
+// statInfo is Info without the uid: /proc/<pid>/stat alone, read and then
+// checked through p like Info.
+func (p *Process) statInfo() (Info, error) {
 	stat, err := readProc(p.pid, "stat")
 	if err != nil {
-		return 0, err
+		return Info{}, err
 	}
 	info, err := parseStat(stat)
 	if err != nil {
-		return 0, fmt.Errorf("/proc/%d/stat: %w", p.pid, err)
+		return Info{}, fmt.Errorf("/proc/%d/stat: %w", p.pid, err)
 	}
 	if err := p.Signal(None); err != nil && !errors.Is(err, unix.EPERM) {
-		return 0, err
+		return Info{}, err
 	}
-	return info.PPID, nil
+	return info, nil
 }
 
 // errForeignProc is readProc's answer when /proc is another pid

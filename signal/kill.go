@@ -31,6 +31,18 @@ type Controller struct {
 	// parent ppid of child is opened: tests use it to replace that parent
 	// with another process on the same pid, mid-walk.
 	walkHook func(child, ppid int)
+	// noChildrenFile forces the listing of children from every process's
+	// parent pid, as on kernels without /proc/<pid>/task/*/children;
+	// tests set it to exercise that path.
+	noChildrenFile bool
+	// afterStop, if set, is called after each stop pass of Terminate
+	// with Tree, every member it could stop stopped; an error it returns
+	// ends the call as any failure would. Tests use it to fail the call
+	// half-way, or to change a member while the tree is stopped.
+	afterStop func() error
+	// maxMembers and maxPasses, if not zero, replace maxTreeMembers and
+	// maxTreePasses, so tests can reach the bounds with small trees.
+	maxMembers, maxPasses int
 	// handles holds handles for reuse by Kill.
 	handles handleCache
 	// opening admits maxOpening goroutines at a time to open a process;

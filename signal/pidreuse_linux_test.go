@@ -315,7 +315,7 @@ func ancestryAcrossReuse(t *testing.T) {
 		replaced = true
 		unix.Kill(p, unix.SIGKILL) // the client's child, which this test started through it
 		ask("reap")
-		for parentOf(t, target) == p {
+		for parentPIDOf(t, target) == p {
 			time.Sleep(time.Millisecond) // the kernel reparents T to this namespace's pid 1
 		}
 		for attempt := 0; ; attempt++ {
@@ -336,7 +336,7 @@ func ancestryAcrossReuse(t *testing.T) {
 	if !replaced {
 		t.Fatalf("the walk never reached pid %d", p)
 	}
-	if got := parentOf(t, p); got != client.Process.Pid {
+	if got := parentPIDOf(t, p); got != client.Process.Pid {
 		t.Fatalf("pid %d's parent is %d, want the client %d: the reuse did not happen", p, got, client.Process.Pid)
 	}
 	var pe *PolicyError
@@ -346,8 +346,8 @@ func ancestryAcrossReuse(t *testing.T) {
 	assertNoSignalPending(t, target)
 }
 
-// parentOf reads the parent pid of pid from /proc.
-func parentOf(t *testing.T, pid int) int {
+// parentPIDOf reads the parent pid of pid from /proc.
+func parentPIDOf(t *testing.T, pid int) int {
 	t.Helper()
 	info, err := readInfo(pid)
 	if err != nil {

@@ -13,7 +13,12 @@ type Termination struct {
 	Exited    bool          // the process terminated
 	Escalated bool          // the escalation signal was delivered
 	Refused   string        // the policy refused the escalation: a Reason; "" otherwise
-	Elapsed   time.Duration // from the first signal to the outcome
+	Elapsed   time.Duration // from the first signal (with Tree, the first STOP) to the outcome
+	// Members, with Tree, is what happened to each process of the tree,
+	// parents before children, the root first; nil without Tree. Exited
+	// is then true only if every member has terminated, and Escalated if
+	// the escalation was delivered to any; Refused is not set.
+	Members []Member
 }
 
 // TerminateOptions says how Terminate ends a process, in the manner of
@@ -24,6 +29,7 @@ type TerminateOptions struct {
 	Escalate        bool          // whether to send EscalateSignal if it has not gone
 	EscalateSignal  Signum        // sent if the process outlives Timeout, when Escalate
 	EscalateTimeout time.Duration // how long to wait after EscalateSignal
+	Tree            bool          // the whole tree rooted at the target (see Terminate)
 }
 
 // Terminate sends opts.Signal to the target, waits up to opts.Timeout for
@@ -38,6 +44,32 @@ type TerminateOptions struct {
 // the process already gone is not Escalated, and the process Exited. The
 // target must be a single process (a *PIDError otherwise). ctx cancels
 // the waits, and then no escalation is sent.
+//
+// With opts.Tree, Terminate acts on the tree rooted at the target: the
+// target and its descendants, each held through a handle (a pidfd) from
+// the moment it is found, whatever becomes of its parent. It stops the
+// tree from growing: STOP to each member, parents before children,
+// listing each one's children (verified as Children verifies them) and
+// passing over the tree again until a pass finds no new member (see
+// tree.stop); it sends opts.Signal to every member, children before
+// parents, and CONT to every member it stopped; it waits up to
+// opts.Timeout for all of them. If some have not gone and opts.Escalate,
+// it does the same again for the survivors, and the processes they forked
+// meanwhile, with opts.EscalateSignal, then waits up to
+// opts.EscalateTimeout. Every send, STOP and CONT included, passes
+// sendChecked for its member; a member refused its STOP is left alone,
+// neither stopped nor signalled, and reported with Refused; a member
+// refused a later send (it left the client's tree when its parent died,
+// say) gets no more signals and is reported so, but the CONT that undoes
+// this call's STOP goes to it through its handle all the same. The helper
+// (Policy.Self and the process this runs in), its ancestors and pid 1 are
+// never members; a target that is one of them is a *PolicyError
+// (ReasonSelf, ReasonAncestor, ReasonInit). A tree of more than
+// maxTreeMembers processes is an *OSError with E2BIG, one still growing
+// after maxTreePasses passes EAGAIN. On every path, an error or a panic
+// included, every member still stopped is sent CONT before Terminate
+// returns: it never leaves a process stopped. Linux only; elsewhere an
+// error wrapping errors.ErrUnsupported.
 func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOptions) (Termination, error) {
 	pid, sig, err := k.check(t, opts.Signal)
 	if err != nil {
@@ -50,6 +82,9 @@ func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOpti
 	}
 	if err := checkOneProcess(pid); err != nil {
 		return Termination{}, err
+	}
+	if opts.Tree {
+		return k.terminateTree(ctx, t, opts)
 	}
 	p, err := k.openFor(pid, sig)
 	if err != nil {

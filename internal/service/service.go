@@ -27,6 +27,7 @@ type Controller interface {
 	Inspect(pid int) (signal.Info, error)
 	Wait(ctx context.Context, pid int, timeout time.Duration) (bool, error)
 	Terminate(ctx context.Context, t signal.Target, opts signal.TerminateOptions) (signal.Termination, error)
+	Children(pid int, recursive bool) ([]signal.Child, error)
 }
 
 // maxMillis is the longest wait a request may ask for: a day.
@@ -105,14 +106,29 @@ func Methods(c Controller) []rpc.Method {
 				{Name: "escalate", Kind: rpc.IntegerOrString, Nullable: true, Default: `"KILL"`, Summary: "the second signal; null for none"},
 				{Name: "escalate_timeout_ms", Kind: rpc.Integer, Default: "1000", Summary: "how long to wait after it, at most a day"},
 				{Name: "start_time", Kind: rpc.String, Summary: "act only if the process still has this start time"},
+				{Name: "tree", Kind: rpc.Boolean, Default: "false", Summary: "the whole tree rooted at pid: stop it growing, signal every member, continue, wait, escalate the survivors (Linux)"},
 			},
-			Result:   `{"type":"object","properties":{"exited":{"type":"boolean"},"escalated":{"type":"boolean"},"refused":{"type":"string"},"elapsed_ms":{"type":"integer"}}}`,
+			Result:   `{"type":"object","properties":{"exited":{"type":"boolean"},"escalated":{"type":"boolean"},"refused":{"type":"string"},"elapsed_ms":{"type":"integer"},"members":` + membersSchema + `}}`,
 			Example:  `{"pid":4242,"timeout_ms":5000}`,
 			Blocking: true,
 			Call:     s.terminate,
 		},
+		{
+			Name:    "children",
+			Summary: "The children of a process (with recursive, every descendant), parents first, each read through a pidfd (Linux).",
+			Params: []rpc.Param{
+				{Name: "pid", Kind: rpc.Integer, Required: true, Summary: "the process id"},
+				{Name: "recursive", Kind: rpc.Boolean, Default: "false", Summary: "every descendant, not only the children"},
+			},
+			Result:  `{"type":"array","items":{"type":"object","properties":{"pid":{"type":"integer"},"ppid":{"type":"integer"},"start_time":{"type":"string"},"comm":{"type":"string"}}}}`,
+			Example: `{"pid":4242,"recursive":true}`,
+			Call:    s.children,
+		},
 	}
 }
+
+// membersSchema is the JSON schema of terminate's members, with tree.
+const membersSchema = `{"type":"array","items":{"type":"object","properties":{"pid":{"type":"integer"},"start_time":{"type":"string"},"exited":{"type":"boolean"},"escalated":{"type":"boolean"},"refused":{"type":"string"}}}}`
 
 // service holds what the methods act through.
 type service struct {
@@ -196,7 +212,7 @@ func (s *service) wait(ctx context.Context, args *rpc.Args, dst []byte) ([]byte,
 }
 
 // terminate implements terminate(pid, signal, timeout_ms, escalate,
-// escalate_timeout_ms, start_time), checking in kill's order: the signals'
+// escalate_timeout_ms, start_time, tree), checking in kill's order: the signals'
 // names and the timeouts, the pid's range, the signals' range, then (in
 // signal.Controller.Terminate) the policy.
 func (s *service) terminate(ctx context.Context, args *rpc.Args, dst []byte) ([]byte, error) {
@@ -211,7 +227,7 @@ func (s *service) terminate(ctx context.Context, args *rpc.Args, dst []byte) ([]
 			return nil, err
 		}
 	}
-	opts := signal.TerminateOptions{Escalate: !esc.Null}
+	opts := signal.TerminateOptions{Escalate: !esc.Null, Tree: args.Bool("tree")}
 	if opts.Timeout, err = millis(args, "timeout_ms"); err != nil {
 		return nil, err
 	}
@@ -240,7 +256,54 @@ func (s *service) terminate(ctx context.Context, args *rpc.Args, dst []byte) ([]
 		dst = strconv.AppendQuote(append(dst, `,"refused":`...), res.Refused) // a Reason: plain ASCII
 	}
 	dst = strconv.AppendInt(append(dst, `,"elapsed_ms":`...), res.Elapsed.Milliseconds(), 10)
+	if opts.Tree {
+		dst = appendMembers(append(dst, `,"members":`...), res.Members)
+	}
 	return append(dst, '}'), nil
+}
+
+// appendMembers appends terminate's members, with tree. Start times and
+// reasons are plain ASCII.
+func appendMembers(dst []byte, members []signal.Member) []byte {
+	dst = append(dst, '[')
+	for i, m := range members {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = strconv.AppendInt(append(dst, `{"pid":`...), int64(m.PID), 10)
+		dst = strconv.AppendQuote(append(dst, `,"start_time":`...), m.StartTime)
+		dst = strconv.AppendBool(append(dst, `,"exited":`...), m.Exited)
+		dst = strconv.AppendBool(append(dst, `,"escalated":`...), m.Escalated)
+		if m.Refused != "" {
+			dst = strconv.AppendQuote(append(dst, `,"refused":`...), m.Refused)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
+
+// children implements children(pid, recursive).
+func (s *service) children(_ context.Context, args *rpc.Args, dst []byte) ([]byte, error) {
+	pid, err := signal.CheckPID(args.Int("pid"))
+	if err != nil {
+		return nil, rpcError(err)
+	}
+	kids, err := s.c.Children(pid, args.Bool("recursive"))
+	if err != nil {
+		return nil, rpcError(err)
+	}
+	type child struct {
+		PID       int    `json:"pid"`
+		PPID      int    `json:"ppid"`
+		StartTime string `json:"start_time"`
+		Comm      string `json:"comm"`
+	}
+	out := make([]child, len(kids))
+	for i, k := range kids {
+		out[i] = child{k.PID, k.PPID, k.StartTime, k.Comm}
+	}
+	b, err := json.Marshal(out)
+	return append(dst, b...), err
 }
 
 // millis reads the millisecond duration param called name.

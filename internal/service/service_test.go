@@ -28,6 +28,7 @@ func (fakeController) Wait(context.Context, int, time.Duration) (bool, error) {
 func (fakeController) Terminate(context.Context, signal.Target, signal.TerminateOptions) (signal.Termination, error) {
 	return signal.Termination{}, errNoProcess
 }
+func (fakeController) Children(int, bool) ([]signal.Child, error) { return nil, errNoProcess }
 
 // FuzzParams: any params for any method give a well-formed response with
 // the request's id, never an internal error.
