@@ -162,19 +162,35 @@ func (o *output) abort() {
 	}
 }
 
+// A ReadyReader can tell, without blocking, whether a Read would return at
+// once because input is waiting. The session writes its pending output
+// before every read that could block; given a ReadyReader, it skips that
+// write while input is waiting, so that a burst of pipelined requests is
+// answered in large writes rather than one per read.
+type ReadyReader interface {
+	io.Reader
+	// Ready reports whether a Read would return at once. It must not
+	// block, and must report false when it cannot tell.
+	Ready() bool
+}
+
 // flushingReader is the session's input: it writes pending output before
-// every read of the underlying reader. A read may block until the peer
-// writes again, and no answer may wait for input it does not need. A
-// write error is returned as the read's error, which ends the session.
+// every read of the underlying reader that could block, that is before
+// every read unless the reader is a ReadyReader with input waiting. A read
+// may block until the peer writes again, and no answer may wait for input
+// it does not need. A write error is returned as the read's error, which
+// ends the session.
 type flushingReader struct {
 	r   io.Reader
 	out *output
 }
 
-// Read flushes the output, then reads.
+// Read flushes the output unless input is known to be waiting, then reads.
 func (f flushingReader) Read(p []byte) (int, error) {
-	if err := f.out.flush(); err != nil {
-		return 0, err
+	if rr, ok := f.r.(ReadyReader); !ok || !rr.Ready() {
+		if err := f.out.flush(); err != nil {
+			return 0, err
+		}
 	}
 	return f.r.Read(p)
 }

@@ -44,12 +44,13 @@ const MaxWindow = time.Millisecond
 // that would otherwise sleep. It is not safe for concurrent use; like the
 // file itself it should have one reader.
 type Reader struct {
-	f      *os.File
-	fd     int
-	window time.Duration
-	misses int // watches in a row that saw nothing, up to maxMisses
-	skip   int // waits left to sleep through at once, without watching
-	budget budget
+	f       *os.File
+	fd      int
+	window  time.Duration
+	misses  int  // watches in a row that saw nothing, up to maxMisses
+	skip    int  // waits left to sleep through at once, without watching
+	waiting bool // Ready has just seen input waiting
+	budget  budget
 }
 
 // maxDuty is the largest share of wall-clock time spent watching: one
@@ -84,13 +85,17 @@ const maxMisses = 6
 
 // New returns a reader of f that watches f for up to window before a read
 // would sleep. It changes nothing about f: f stays in blocking or
-// non-blocking mode as it was. With a window of zero or less, with fewer
-// than two CPUs to run on (GOMAXPROCS, which follows the affinity mask and
-// a cgroup's CPU limit), or on a system without poll(2), New returns f
-// itself.
+// non-blocking mode as it was. With a window of zero or less, or with
+// fewer than two CPUs to run on (GOMAXPROCS, which follows the affinity
+// mask and a cgroup's CPU limit), the reader never watches, but still
+// tells whether input is waiting (Ready). On a system without poll(2), New
+// returns f itself.
 func New(f *os.File, window time.Duration) (io.Reader, error) {
-	if window <= 0 || runtime.GOMAXPROCS(0) < 2 || !supported {
+	if !supported {
 		return f, nil
+	}
+	if runtime.GOMAXPROCS(0) < 2 {
+		window = 0
 	}
 	rc, err := f.SyscallConn()
 	if err != nil {
@@ -100,7 +105,15 @@ func New(f *os.File, window time.Duration) (io.Reader, error) {
 	if err := rc.Control(func(d uintptr) { fd = int(d) }); err != nil {
 		return nil, fmt.Errorf("spinread: %s: %w", f.Name(), err)
 	}
-	return &Reader{f: f, fd: fd, window: window, budget: budget{max: window}}, nil
+	return &Reader{f: f, fd: fd, window: max(window, 0), budget: budget{max: max(window, 0)}}, nil
+}
+
+// Ready reports, without blocking, whether a Read would return at once:
+// the file has input, has hung up or has failed. A Read that follows a
+// true answer does not look again.
+func (r *Reader) Ready() bool {
+	r.waiting = ready(r.fd)
+	return r.waiting
 }
 
 // Read reads from the file into p, first waiting up to the window for
@@ -115,8 +128,13 @@ func (r *Reader) Read(p []byte) (int, error) {
 // passed, whichever is first; or at once while backing off or when the
 // budget is spent.
 func (r *Reader) watch() {
-	if ready(r.fd) {
+	waiting := r.waiting
+	r.waiting = false
+	if waiting || ready(r.fd) {
 		r.misses, r.skip = 0, 0 // the peer keeps up
+		return
+	}
+	if r.window <= 0 {
 		return
 	}
 	if r.skip > 0 {

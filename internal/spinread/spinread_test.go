@@ -22,15 +22,34 @@ func pipe(t *testing.T) (r, w *os.File) {
 	return r, w
 }
 
-func TestNewWithoutWindowReturnsTheFile(t *testing.T) {
-	r, _ := pipe(t)
+// Without a window the reader never watches, and still tells whether
+// input is waiting.
+func TestWithoutAWindowItNeverWatchesButTellsWhatIsWaiting(t *testing.T) {
+	r, w := pipe(t)
 	for _, window := range []time.Duration{0, -time.Second} {
 		got, err := New(r, window)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != io.Reader(r) {
-			t.Errorf("New(f, %v) = %T, want the file itself", window, got)
+		sr, ok := got.(*Reader)
+		if !ok || sr.window != 0 {
+			t.Fatalf("New(f, %v) = %T, want a *Reader that never watches", window, got)
+		}
+		start := time.Now()
+		sr.watch() // nothing waiting: returns at once
+		if d := time.Since(start); d > 10*time.Millisecond {
+			t.Errorf("a reader without a window watched for %v", d)
+		}
+		if sr.Ready() {
+			t.Fatal("Ready with nothing written")
+		}
+		w.Write([]byte("x"))
+		if !sr.Ready() {
+			t.Fatal("not Ready with a byte written")
+		}
+		buf := make([]byte, 8)
+		if n, err := sr.Read(buf); n != 1 || err != nil {
+			t.Fatalf("Read = %d, %v", n, err)
 		}
 	}
 }

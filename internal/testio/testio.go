@@ -41,6 +41,10 @@ func (s *StallingReader) Read(p []byte) (int, error) {
 	return 0, os.ErrDeadlineExceeded
 }
 
+// Ready reports whether input is left, so that a Read would not stall: a
+// StallingReader is an rpc.ReadyReader, as sigrpc's stdin is.
+func (s *StallingReader) Ready() bool { return s.r.Len() > 0 }
+
 // SetReadDeadline unblocks a stalled Read.
 func (s *StallingReader) SetReadDeadline(time.Time) error {
 	s.dlOnce.Do(func() { close(s.deadline) })
