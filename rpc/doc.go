@@ -27,9 +27,12 @@
 //
 // Answers never wait for input. The reader reads through a flushingReader,
 // which writes all pending output before every read of the underlying
-// reader: a read may block until the client writes again, so anything
-// owed is written first, whatever the input buffer holds (a blank line, a
-// "\r\n", the start of the next message). Frame errors are answered as
+// reader that could block, whatever the input buffer holds (a blank line,
+// a "\r\n", the start of the next message): anything owed is written
+// before the session waits for the client. A reader that can tell, without
+// blocking, that input is waiting (a ReadyReader, as sigrpc's stdin is)
+// lets a pipelined burst be answered in large writes instead of one per
+// read. Frame errors are answered as
 // soon as the bytes that prove them have arrived: an lsp header declaring
 // more than Options.MaxMessageBytes is answered at the header and its body
 // is then discarded as it arrives; an ndjson line is answered as soon as
