@@ -6,11 +6,11 @@ $SIGRPC_ECHO set to a pipe echo (`sigrpc-bench -fixture echo`), it also
 measures the pipe floor from Python: a bare loop of os.write, poll and
 os.read on the echo's pipes, one request in flight and 256 in flight, and
 shows each sigrpc row's ratio to the floor of its kind. Like the client, the
-floor sleeps in poll until the answer comes (the client never busy-waits);
-the echo sleeps at once after answering, as the clients' helper does by
-default (spin=0). Rows marked "spin 50 µs" have the echo or the helper watch
-its input for 50 µs after answering first (--spin, the helper's own
-default). The spawn row times Client() and its first answer (µs/call is
+floor sleeps in poll until the answer comes, and the echo sleeps at once
+after answering. Rows marked "both watch 50 µs" have each side watch its
+input for up to 50 µs before sleeping, as Client and its helper do by
+default (spin=50e-6; the helper's --spin); "spin 0" rows watch on neither
+side, as AsyncClient's default. The spawn row times Client() and its first answer (µs/call is
 then µs per spawn). Run it with `make bench-python`; it is a benchmark, not
 a test.
 """
@@ -26,9 +26,11 @@ import time
 from collections.abc import Callable
 
 from sigrpc import AsyncClient, Client
+from sigrpc._watch import Watch
 
-#: The helper's own default --spin, in seconds (the clients pass 0).
-HELPER_SPIN = 50e-6
+#: Client's default spin, in seconds: the helper's --spin and the client's
+#: own watch.
+SPIN = 50e-6
 
 
 def rate(n: int, fn: Callable[[], None]) -> float:
@@ -96,9 +98,8 @@ REQUEST = b'{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}\n'
 def echo_floor(echo: str, n: int, depth: int, spin: float = 0.0) -> float:
     """Calls per second through a bare pipe echo, depth lines in flight.
 
-    Like Client, the loop sleeps in poll until the echo's output is readable;
-    the echo watches its input for spin seconds before sleeping, as the
-    helper does with --spin.
+    Like Client, the loop and the echo each watch their input for up to spin
+    seconds before sleeping (Client's watch, the helper's --spin).
     """
     proc = subprocess.Popen([echo, "-fixture", "echo", f"-spin={round(spin * 1e9)}ns"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -106,13 +107,14 @@ def echo_floor(echo: str, n: int, depth: int, spin: float = 0.0) -> float:
     fd_in, fd_out = proc.stdin.fileno(), proc.stdout.fileno()
     poll = select.poll()
     poll.register(fd_out, select.POLLIN)
+    watch = Watch(spin)
     burst = REQUEST * depth
     start = time.perf_counter()
     for _ in range(n // depth):
         os.write(fd_in, burst)
         want = len(burst)
         while want:
-            poll.poll()
+            watch.wait(poll.poll) or poll.poll()
             want -= len(os.read(fd_out, want))
     elapsed = time.perf_counter() - start
     proc.stdin.close()
@@ -153,13 +155,13 @@ def main() -> None:
         rows.append(("pipe echo 256 in flight (floor)",
                      best(lambda: echo_floor(echo, n, 256)), "many"))
     if echo:
-        rows.append(("pipe echo one in flight, spin 50 µs",
-                     best(lambda: echo_floor(echo, 20_000, 1, spin=HELPER_SPIN)), "one"))
-    with Client(spin=HELPER_SPIN) as c:
-        rows.append(("sigrpc one in flight, spin 50 µs",
+        rows.append(("pipe echo one in flight, both watch 50 µs",
+                     best(lambda: echo_floor(echo, 20_000, 1, spin=SPIN)), "one"))
+    with Client(spin=0) as c:
+        rows.append(("sigrpc one in flight, spin 0",
                      best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
     with Client() as c:
-        rows.append(("sigrpc one in flight",
+        rows.append(("sigrpc one in flight (both watch 50 µs)",
                      best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
         rows.append(("sigrpc 16 threads",
                      best(lambda: rate(n, lambda: threaded(c, n, 16))), "many"))

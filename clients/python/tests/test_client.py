@@ -33,7 +33,7 @@ def test_spin_out_of_range_is_refused(spin: float) -> None:
         sigrpc.AsyncClient(spin=spin)
 
 
-@pytest.mark.parametrize(("spin", "flag"), [("default", "--spin=0ns"), (None, None),
+@pytest.mark.parametrize(("spin", "flag"), [("default", "--spin=50000ns"), (None, None),
                                             (5e-5, "--spin=50000ns"), (1e-3, "--spin=1000000ns")])
 def test_spin_is_the_helpers_flag(spin: float | str | None, flag: str | None) -> None:
     with Client() if spin == "default" else Client(spin=spin) as c:  # type: ignore[arg-type]

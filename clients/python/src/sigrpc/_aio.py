@@ -23,7 +23,7 @@ from ._calls import Call, Op, Steps
 from ._connection import CLOSE_GRACE_SECONDS
 from ._errors import HelperExited, error_from_response
 from ._process import AsyncProcess
-from ._spawn import DEFAULT_SPIN, StderrTail, helper_argv
+from ._spawn import StderrTail, helper_argv
 from ._wire import decode_responses, encode_request
 
 T = TypeVar("T")
@@ -91,6 +91,8 @@ class AsyncClient:
     fine); a client belongs to the event loop that started it. The methods,
     their ``rpc_timeout`` and their errors are those of Client, awaited.
     Arguments are checked when a method is called, before it is awaited.
+    ``spin`` defaults to 0 here: an event loop never busy-waits, and a
+    helper that watches for a client that does not only takes its CPU.
     """
 
     def __init__(
@@ -98,7 +100,7 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
-        spin: float | None = DEFAULT_SPIN,
+        spin: float | None = 0.0,
     ) -> None:
         self._argv = helper_argv(command, args, spin)
         self._transport: asyncio.SubprocessTransport | None = None
@@ -119,7 +121,7 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
-        spin: float | None = DEFAULT_SPIN,
+        spin: float | None = 0.0,
     ) -> AsyncClient:
         """Spawn the helper and return a client for it."""
         client = cls(command, args=args, spin=spin)

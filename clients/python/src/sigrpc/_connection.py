@@ -54,6 +54,7 @@ from typing import Any
 
 from ._errors import HelperExited, error_from_response
 from ._spawn import StderrTail
+from ._watch import Watch
 from ._wire import decode_responses, encode_request
 
 #: How long close() waits for the helper to exit before killing it.
@@ -102,7 +103,7 @@ class Connection:
     collected can still close its connection.
     """
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], watch: float = 0.0) -> None:
         self._proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
@@ -116,6 +117,7 @@ class Connection:
         self._poll.register(self._stdout_fd, select.POLLIN)
         self._poll.register(self._wake_r, select.POLLIN)
         self._buffer = b""  # a partial answer line; the reader's
+        self._watch = Watch(watch)  # the reader's
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -205,7 +207,10 @@ class Connection:
         stopped = release = False
         try:
             while True:
-                if deadline is None:
+                events = self._watch.wait(poll)
+                if events:
+                    pass
+                elif deadline is None:
                     events = poll()
                 else:
                     remaining = deadline - time.monotonic()

@@ -14,11 +14,13 @@ STDERR_TAIL_BYTES = 4096
 #: The longest ``spin`` the helper accepts, in seconds.
 MAX_SPIN = 1e-3
 
-#: The clients' default ``spin`` (the helper's ``--spin``): 0, the helper
-#: sleeps at once after answering. The clients never busy-wait, so a helper
-#: that watches for the next request only takes a CPU from its client; on
-#: the project's 2-core machine a call alone in flight is faster without it.
-DEFAULT_SPIN = 0.0
+#: ``Client``'s default ``spin``: 50 µs. The helper watches its input this
+#: long after answering (``--spin``), and the client's reader watches the
+#: helper's output as long before it sleeps, so that a call alone in flight
+#: costs no wake-up on either side (see ``_watch``). ``AsyncClient``'s
+#: default is 0: an event loop must not busy-wait, and a helper watching for
+#: a client that does not only takes a CPU from it.
+DEFAULT_SPIN = 50e-6
 
 #: Where a platform wheel puts the helper, inside the installed package.
 BUNDLED_HELPER = Path(__file__).resolve().parent / "_bin" / "sigrpc"
