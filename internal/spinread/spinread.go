@@ -148,11 +148,11 @@ func (r *Reader) watch() {
 	}
 	for !ready(r.fd) {
 		if took := time.Since(start); took >= allowed {
+			// The watch saw nothing, whether the window or the budget
+			// ended it: back off.
 			r.budget.spend(took)
-			if allowed == r.window { // a whole window saw nothing: back off
-				r.misses = min(r.misses+1, maxMisses)
-				r.skip = 1<<r.misses - 1
-			}
+			r.misses = min(r.misses+1, maxMisses)
+			r.skip = 1<<r.misses - 1
 			return
 		}
 	}
