@@ -1,20 +1,19 @@
 package signal
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sigrpc/sigrpc/internal/proctest"
 )
 
 // These tests start their own process trees (a shell and what it starts)
@@ -46,7 +45,7 @@ func startTree(t *testing.T, script string, size, sleeps int) *testTree {
 		tr.hold(t)
 		n := 0
 		for _, pid := range tr.pids {
-			if comm(pid) == "sleep" {
+			if proctest.Comm(pid) == "sleep" {
 				n++
 			}
 		}
@@ -67,7 +66,7 @@ func (tr *testTree) hold(t *testing.T) {
 	t.Helper()
 	for i := 0; i < len(tr.pids); i++ {
 		parent := tr.pids[i]
-		for _, pid := range listedChildren(parent) {
+		for _, pid := range proctest.Children(parent) {
 			if slices.Contains(tr.pids, pid) {
 				continue
 			}
@@ -75,7 +74,7 @@ func (tr *testTree) hold(t *testing.T) {
 			if err != nil {
 				continue // gone already
 			}
-			if ppid, ok := parentOf(pid); !ok || ppid != parent || (i > 0 && pollExited(tr.fds[parent])) {
+			if ppid, ok := proctest.Parent(pid); !ok || ppid != parent || (i > 0 && pollExited(tr.fds[parent])) {
 				unix.Close(fd)
 				continue
 			}
@@ -100,66 +99,6 @@ func (tr *testTree) kill() {
 // descendants returns the tree's processes but its root.
 func (tr *testTree) descendants() []int { return tr.pids[1:] }
 
-// listedChildren reads the pids /proc lists as children of pid.
-func listedChildren(pid int) []int {
-	var pids []int
-	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-	for _, task := range tasks {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
-		for _, f := range strings.Fields(string(b)) {
-			if n, err := strconv.Atoi(f); err == nil {
-				pids = append(pids, n)
-			}
-		}
-	}
-	return pids
-}
-
-// statFields returns the fields of /proc/<pid>/stat after the command
-// name, the state first; false if pid is gone.
-func statFields(pid int) ([]string, bool) {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return nil, false
-	}
-	return strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])), true
-}
-
-// parentOf returns the parent pid of pid.
-func parentOf(pid int) (int, bool) {
-	f, ok := statFields(pid)
-	if !ok {
-		return 0, false
-	}
-	ppid, err := strconv.Atoi(f[1])
-	return ppid, err == nil
-}
-
-// state returns the state letter of pid, "" if gone.
-func state(pid int) string {
-	if f, ok := statFields(pid); ok {
-		return f[0]
-	}
-	return ""
-}
-
-// comm returns the command name of pid.
-func comm(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	return strings.TrimSpace(string(b))
-}
-
-// statusLine returns the value of the line called key in /proc/<pid>/status.
-func statusLine(pid int, key string) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for line := range strings.Lines(string(b)) {
-		if k, v, ok := strings.Cut(line, ":"); ok && k == key {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
 // assertRunning checks that every pid is alive, not stopped, and has no
 // signal pending but CHLD (which a STOP or CONT of a child of its brings).
 func assertRunning(t *testing.T, pids []int) {
@@ -174,8 +113,8 @@ func assertUntouched(t *testing.T, pids []int, switches map[int]string) {
 	t.Helper()
 	assertState(t, pids, 0)
 	for _, pid := range pids {
-		if wakeups(pid) != switches[pid] {
-			t.Errorf("process %d (%s) was woken: context switches %s, then %s", pid, comm(pid), switches[pid], wakeups(pid))
+		if proctest.Wakeups(pid) != switches[pid] {
+			t.Errorf("process %d (%s) was woken: context switches %s, then %s", pid, proctest.Comm(pid), switches[pid], proctest.Wakeups(pid))
 		}
 	}
 }
@@ -185,26 +124,20 @@ func assertUntouched(t *testing.T, pids []int, switches map[int]string) {
 func assertState(t *testing.T, pids []int, allowed uint64) {
 	t.Helper()
 	for _, pid := range pids {
-		switch s := state(pid); s {
+		switch s := proctest.State(pid); s {
 		case "S", "R", "D": // running, or about to run after a CONT
 		case "":
-			t.Errorf("process %d (%s) has gone", pid, comm(pid))
+			t.Errorf("process %d (%s) has gone", pid, proctest.Comm(pid))
 			continue
 		default:
-			t.Errorf("process %d (%s) is in state %s, want it running", pid, comm(pid), s)
+			t.Errorf("process %d (%s) is in state %s, want it running", pid, proctest.Comm(pid), s)
 		}
 		for _, key := range []string{"SigPnd", "ShdPnd"} {
-			if v := statusLine(pid, key); mask(v)&^allowed != 0 {
-				t.Errorf("process %d (%s) has %s %s", pid, comm(pid), key, v)
+			if v := proctest.StatusLine(pid, key); mask(v)&^allowed != 0 {
+				t.Errorf("process %d (%s) has %s %s", pid, proctest.Comm(pid), key, v)
 			}
 		}
 	}
-}
-
-// wakeups returns the context switches of a sleeping process, which a
-// STOP (even one followed by CONT) adds to, and nothing else the test does.
-func wakeups(pid int) string {
-	return statusLine(pid, "voluntary_ctxt_switches") + "/" + statusLine(pid, "nonvoluntary_ctxt_switches")
 }
 
 // switchesOf records wakeups for each pid once each is asleep and its
@@ -216,8 +149,8 @@ func switchesOf(t *testing.T, pids []int) map[int]string {
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		settled := true
 		for _, pid := range pids {
-			w := wakeups(pid)
-			settled = settled && state(pid) == "S" && w == m[pid]
+			w := proctest.Wakeups(pid)
+			settled = settled && proctest.State(pid) == "S" && w == m[pid]
 			m[pid] = w
 		}
 		if settled {
@@ -330,7 +263,7 @@ func TestVerifyChildTakesOnlyAChild(t *testing.T) {
 	defer parent.Close()
 	var child, grandchild int
 	for _, pid := range tr.descendants() {
-		if ppid, _ := parentOf(pid); ppid == parent.pid {
+		if ppid, _ := proctest.Parent(pid); ppid == parent.pid {
 			child = pid
 		} else {
 			grandchild = pid
@@ -393,9 +326,9 @@ wait`
 				}
 				for _, pid := range tr.descendants() {
 					switch {
-					case state(pid) == "Z":
+					case proctest.State(pid) == "Z":
 						zombie = pid
-					case comm(pid) == "sleep" && mask(statusLine(pid, "SigIgn"))&(1<<(unix.SIGTERM-1)) != 0:
+					case proctest.Comm(pid) == "sleep" && mask(proctest.StatusLine(pid, "SigIgn"))&(1<<(unix.SIGTERM-1)) != 0:
 						ignorer = pid
 					}
 				}
@@ -419,7 +352,7 @@ wait`
 			}
 			for _, pid := range tr.descendants() {
 				if !pollExited(tr.fds[pid]) {
-					t.Errorf("process %d (%s) is still running", pid, comm(pid))
+					t.Errorf("process %d (%s) is still running", pid, proctest.Comm(pid))
 				}
 			}
 		})
@@ -478,7 +411,7 @@ func TestTreeLeavesNothingStoppedWhenTheCallFails(t *testing.T) {
 			var stopped []string
 			k.afterStop = func() error {
 				for _, pid := range tr.pids {
-					stopped = append(stopped, state(pid))
+					stopped = append(stopped, proctest.State(pid))
 				}
 				return fail()
 			}
@@ -499,7 +432,7 @@ func TestTreeLeavesNothingStoppedWhenTheCallFails(t *testing.T) {
 			}
 			assertRunning(t, tr.pids)
 			for _, pid := range tr.pids {
-				if wakeups(pid) == before[pid] {
+				if proctest.Wakeups(pid) == before[pid] {
 					t.Errorf("process %d was never stopped", pid)
 				}
 			}
@@ -555,7 +488,7 @@ func TestTreeMemberThatLeavesTheClientsTree(t *testing.T) {
 	k.afterStop = func() error {
 		k.afterStop = nil
 		unix.PidfdSendSignal(tr.fds[middle], unix.SIGKILL, nil, 0)
-		for ppid, _ := parentOf(leaf); ppid == middle; ppid, _ = parentOf(leaf) {
+		for ppid, _ := proctest.Parent(leaf); ppid == middle; ppid, _ = proctest.Parent(leaf) {
 			time.Sleep(time.Millisecond)
 		}
 		return nil
@@ -604,7 +537,7 @@ func TestTreeRefusesMembersOfAnotherUID(t *testing.T) {
 	tr := startTree(t, `setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "sleep 1000 & wait" & sleep 1000 & wait`, 4, 2)
 	var other []int
 	for _, pid := range tr.descendants() {
-		if statusLine(pid, "Uid") != "0\t0\t0\t0" {
+		if proctest.StatusLine(pid, "Uid") != "0\t0\t0\t0" {
 			other = append(other, pid)
 		}
 	}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sigrpc/sigrpc/internal/proctest"
 )
 
 // This file proves terminate with tree (and children) end to end, through
@@ -75,7 +77,7 @@ func runNursery(script string) int {
 // name anything else. It reports whether none was left within 10 s.
 func killBelow() bool {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		kids := listedChildren(os.Getpid())
+		kids := proctest.Children(os.Getpid())
 		if len(kids) == 0 {
 			return true
 		}
@@ -147,7 +149,7 @@ func startNursery(t *testing.T, script string) *nursery {
 func treeOf(pid int) []int {
 	pids := []int{pid}
 	for i := 0; i < len(pids); i++ {
-		pids = append(pids, listedChildren(pids[i])...)
+		pids = append(pids, proctest.Children(pids[i])...)
 	}
 	return pids
 }
@@ -163,9 +165,9 @@ func waitTree(t *testing.T, root, size, sleeps, zombies int) []int {
 		s, z := 0, 0
 		for _, pid := range pids {
 			switch {
-			case procState(pid) == "Z":
+			case proctest.State(pid) == "Z":
 				z++
-			case procComm(pid) == "sleep":
+			case proctest.Comm(pid) == "sleep":
 				s++
 			}
 		}
@@ -174,67 +176,10 @@ func waitTree(t *testing.T, root, size, sleeps, zombies int) []int {
 	return pids
 }
 
-// listedChildren reads the pids /proc lists as children of pid.
-func listedChildren(pid int) []int {
-	var pids []int
-	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
-	for _, task := range tasks {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
-		for _, f := range strings.Fields(string(b)) {
-			if n, err := strconv.Atoi(f); err == nil {
-				pids = append(pids, n)
-			}
-		}
-	}
-	return pids
-}
-
-// procStat returns the fields of /proc/<pid>/stat after the command name,
-// the state first; nil if pid is gone.
-func procStat(pid int) []string {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return nil
-	}
-	return strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-}
-
-// procState returns the state letter of pid, "" if gone.
-func procState(pid int) string {
-	if f := procStat(pid); f != nil {
-		return f[0]
-	}
-	return ""
-}
-
-// procComm returns the command name of pid.
-func procComm(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	return strings.TrimSpace(string(b))
-}
-
-// procLine returns the value of the line called key in /proc/<pid>/status.
-func procLine(pid int, key string) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for line := range strings.Lines(string(b)) {
-		if k, v, ok := strings.Cut(line, ":"); ok && k == key {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
 // ignoresTERM reports whether pid ignores TERM.
 func ignoresTERM(pid int) bool {
-	m, _ := strconv.ParseUint(procLine(pid, "SigIgn"), 16, 64)
+	m, _ := strconv.ParseUint(proctest.StatusLine(pid, "SigIgn"), 16, 64)
 	return m&(1<<(unix.SIGTERM-1)) != 0
-}
-
-// wakeups returns the context switches of a sleeping process: a STOP,
-// even one followed by CONT, adds to them, and a signal that kills it
-// ends it. A process whose wakeups have not changed was sent nothing.
-func wakeups(pid int) string {
-	return procLine(pid, "voluntary_ctxt_switches") + "/" + procLine(pid, "nonvoluntary_ctxt_switches")
 }
 
 // untouched records wakeups for pids, for assertUntouched, once each is
@@ -246,8 +191,8 @@ func untouched(t *testing.T, pids ...int) map[int]string {
 	waitFor(t, "the processes to settle", func() bool {
 		settled := true
 		for _, pid := range pids {
-			w := wakeups(pid)
-			settled = settled && procState(pid) == "S" && w == m[pid]
+			w := proctest.Wakeups(pid)
+			settled = settled && proctest.State(pid) == "S" && w == m[pid]
 			m[pid] = w
 		}
 		if !settled {
@@ -263,13 +208,13 @@ func untouched(t *testing.T, pids ...int) map[int]string {
 func assertUntouched(t *testing.T, before map[int]string) {
 	t.Helper()
 	for pid, w := range before {
-		if s := procState(pid); s != "S" {
-			t.Errorf("process %d (%s) is in state %q, want S: it was touched", pid, procComm(pid), s)
+		if s := proctest.State(pid); s != "S" {
+			t.Errorf("process %d (%s) is in state %q, want S: it was touched", pid, proctest.Comm(pid), s)
 			continue
 		}
 		assertNoPendingSignal(t, pid)
-		if now := wakeups(pid); now != w {
-			t.Errorf("process %d (%s) was woken (context switches %s, then %s): something was sent to it", pid, procComm(pid), w, now)
+		if now := proctest.Wakeups(pid); now != w {
+			t.Errorf("process %d (%s) was woken (context switches %s, then %s): something was sent to it", pid, proctest.Comm(pid), w, now)
 		}
 	}
 }
@@ -282,8 +227,8 @@ func (n *nursery) survivors(nurseryPid int) []string {
 		if pid == n.sibling || pid == n.joiner {
 			continue
 		}
-		if s := procState(pid); s != "Z" && s != "X" && s != "" {
-			alive = append(alive, fmt.Sprintf("%d (%s, %s)", pid, procComm(pid), s))
+		if s := proctest.State(pid); s != "Z" && s != "X" && s != "" {
+			alive = append(alive, fmt.Sprintf("%d (%s, %s)", pid, proctest.Comm(pid), s))
 		}
 	}
 	return alive
@@ -292,7 +237,7 @@ func (n *nursery) survivors(nurseryPid int) []string {
 // pid returns the nursery's pid: the root's parent.
 func (n *nursery) pid(t *testing.T) int {
 	t.Helper()
-	f := procStat(n.root)
+	f := proctest.Stat(n.root)
 	if f == nil {
 		t.Fatal("the tree's root is gone")
 	}
@@ -349,14 +294,14 @@ func TestTerminateTreeEndsEveryMember(t *testing.T) {
 	waitFor(t, "the TERM-ignoring sleeps", func() bool {
 		c := 0
 		for _, pid := range pids {
-			if procComm(pid) == "sleep" && ignoresTERM(pid) {
+			if proctest.Comm(pid) == "sleep" && ignoresTERM(pid) {
 				c++
 			}
 		}
 		return c == 2
 	})
 	nurseryPid := n.pid(t)
-	if f := procStat(n.joiner); f == nil || f[2] != strconv.Itoa(n.root) {
+	if f := proctest.Stat(n.joiner); f == nil || f[2] != strconv.Itoa(n.root) {
 		t.Fatalf("the joiner is not in the root's process group: %v", f)
 	}
 	outside := untouched(t, n.sibling, n.joiner)
@@ -367,9 +312,9 @@ func TestTerminateTreeEndsEveryMember(t *testing.T) {
 	}
 	procs := map[int]proc{}
 	for _, pid := range pids {
-		f := procStat(pid)
+		f := proctest.Stat(pid)
 		ppid, _ := strconv.Atoi(f[1])
-		procs[pid] = proc{ppid, f[19], f[0], f[3] == strconv.Itoa(pid), procComm(pid) == "sleep" && ignoresTERM(pid)}
+		procs[pid] = proc{ppid, f[19], f[0], f[3] == strconv.Itoa(pid), proctest.Comm(pid) == "sleep" && ignoresTERM(pid)}
 	}
 	if leaders := slices.DeleteFunc(slices.Clone(pids), func(pid int) bool { return !procs[pid].setsid }); len(leaders) != 1 {
 		t.Fatalf("session leaders in the tree: %v, want the one that called setsid", leaders)
@@ -391,7 +336,7 @@ func TestTerminateTreeEndsEveryMember(t *testing.T) {
 	listed := []int{n.root}
 	for _, c := range listing.Result {
 		p, ok := procs[c.PID]
-		if !ok || p.ppid != c.PPID || p.startTime != c.StartTime || c.Comm != procComm(c.PID) || !slices.Contains(listed, c.PPID) {
+		if !ok || p.ppid != c.PPID || p.startTime != c.StartTime || c.Comm != proctest.Comm(c.PID) || !slices.Contains(listed, c.PPID) {
 			t.Errorf("children listed %+v; /proc says %+v", c, p)
 		}
 		listed = append(listed, c.PID)
@@ -465,7 +410,7 @@ func TestTerminateTreeUnderAllowUID(t *testing.T) {
 	pids := waitTree(t, n.root, 6, 3, 0)
 	var other []int
 	for _, pid := range pids {
-		if procLine(pid, "Uid") != "0\t0\t0\t0" {
+		if proctest.StatusLine(pid, "Uid") != "0\t0\t0\t0" {
 			other = append(other, pid)
 		}
 	}
@@ -547,7 +492,7 @@ func startOrphanTree(t *testing.T) []int {
 		if err != nil {
 			return false
 		}
-		if f := procStat(pid); f == nil || (parent != 0 && f[1] != strconv.Itoa(parent)) {
+		if f := proctest.Stat(pid); f == nil || (parent != 0 && f[1] != strconv.Itoa(parent)) {
 			unix.Close(fd)
 			return false
 		}
@@ -558,16 +503,16 @@ func startOrphanTree(t *testing.T) []int {
 		t.Fatalf("the orphan %d is gone", root)
 	}
 	waitFor(t, "the orphan's two sleeps", func() bool {
-		kids := listedChildren(root)
-		return len(kids) == 2 && procComm(kids[0]) == "sleep" && procComm(kids[1]) == "sleep"
+		kids := proctest.Children(root)
+		return len(kids) == 2 && proctest.Comm(kids[0]) == "sleep" && proctest.Comm(kids[1]) == "sleep"
 	})
-	for _, pid := range listedChildren(root) {
+	for _, pid := range proctest.Children(root) {
 		if !hold(pid, root) {
 			t.Fatalf("the orphan's child %d is gone", pid)
 		}
 		pids = append(pids, pid)
 	}
-	if f := procStat(root); f[1] == strconv.Itoa(os.Getpid()) {
+	if f := proctest.Stat(root); f[1] == strconv.Itoa(os.Getpid()) {
 		t.Fatalf("the orphan %d is still this test's child", root)
 	}
 	return pids
