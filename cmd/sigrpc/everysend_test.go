@@ -148,7 +148,8 @@ var narrowing = []struct {
 }
 
 // TestKillChecksEverySend: a first kill is allowed and makes the target
-// change; the next kill, through the handle the helper kept, is refused.
+// change; the next kill, through the handle the helper kept, is refused,
+// and so is terminate's first signal.
 func TestKillChecksEverySend(t *testing.T) {
 	for _, n := range narrowing {
 		t.Run(n.name, func(t *testing.T) {
@@ -161,6 +162,10 @@ func TestKillChecksEverySend(t *testing.T) {
 			c.waitChanged(t)
 			if got := h.call(t, killRequest(c.pid, "KILL")); got != refusal(n.reason) {
 				t.Fatalf("the kill after the change: %s, want a %s refusal", got, n.reason)
+			}
+			terminate := fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"terminate","params":{"pid":%d,"signal":"KILL","timeout_ms":0}}`, c.pid)
+			if got := h.call(t, terminate); got != refusal(n.reason) {
+				t.Fatalf("terminate's first signal after the change: %s, want a %s refusal", got, n.reason)
 			}
 			c.assertAlive(t)
 		})
