@@ -100,10 +100,11 @@ func (tr *testTree) kill() {
 func (tr *testTree) descendants() []int { return tr.pids[1:] }
 
 // assertRunning checks that every pid is alive, not stopped, and has no
-// signal pending but CHLD (which a STOP or CONT of a child of its brings).
+// signal pending but CHLD (which a STOP or CONT of a child of its brings)
+// and CONT (pending until the continued process next runs).
 func assertRunning(t *testing.T, pids []int) {
 	t.Helper()
-	assertState(t, pids, 1<<(unix.SIGCHLD-1))
+	assertState(t, pids, 1<<(unix.SIGCHLD-1)|1<<(unix.SIGCONT-1))
 }
 
 // assertUntouched checks that every pid is alive, not stopped, has no

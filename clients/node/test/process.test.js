@@ -232,6 +232,7 @@ describe('children', { timeout: 20_000 }, () => {
   test('lists the children, or every descendant', async (t) => {
     const root = await startChild(['sh', '-c', 'sleep 60 & sh -c "sleep 60 & wait" & wait']);
     const kids = await eventuallyChildren(root.pid, 2);
+    assert.ok(await eventually(() => kids.some((k) => childrenOf(k).length > 0), 5000), 'the inner sh forked');
     if (!methods.has('children')) {
       await assert.rejects(c.children(root.pid), { code: 'ERR_SIGRPC_METHOD_NOT_FOUND', rpcCode: -32601 });
       return t.skip('this helper has no children method: checked only that it says so');
