@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/sigrpc/sigrpc/internal/outwatch"
 	"github.com/sigrpc/sigrpc/internal/service"
 	"github.com/sigrpc/sigrpc/internal/spinread"
 	"github.com/sigrpc/sigrpc/internal/version"
@@ -51,6 +52,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer release()
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	if f, ok := stdout.(*os.File); ok {
+		// Answers nobody can read are not worth waiting for: this also ends
+		// a helper whose parent died before watchParent could see it.
+		unwatch, err := outwatch.Watch(f, cancel)
+		if err != nil {
+			log.Warn("not watching for the reader of stdout to go", "err", err)
+		}
+		defer unwatch()
+	}
 	policy := signal.Policy{AllowGroups: cfg.allowGroups, Self: os.Getpid(), AllowUIDs: cfg.allowUIDs}
 	if cfg.descendantsOnly {
 		policy.DescendantsOf = parent

@@ -252,6 +252,81 @@ func TestParentDeathEndsAStalledHelper(t *testing.T) {
 	t.Logf("exited %v after its parent", time.Since(start))
 }
 
+// TestLostReaderEndsTheHelper: the client closes its end of sigrpc's
+// stdout while a wait is pending, its stdin still open and its parent
+// alive: nobody can read the answer, so sigrpc cancels the wait and exits
+// within 5 s, not when the wait's minute is up. This is also what ends a
+// helper whose parent died before sigrpc could start watching it.
+func TestLostReaderEndsTheHelper(t *testing.T) {
+	t.Parallel()
+	h := startHelper(t)
+	c := startChild(t, false)
+	h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"wait","params":[%d,60000]}`+"\n", c.pid()))
+	h.call(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["INT"]}`) // the wait has started
+	start := time.Now()
+	h.stdoutPipe.Close()
+	code, err := h.waitExit(t)
+	if took := time.Since(start); took > 5*time.Second || err != nil {
+		t.Fatalf("exited %v after its reader left (%v), want within 5 s", took, err)
+	}
+	if code != exitFailure {
+		t.Fatalf("exit status %d, want %d: the wait's answer could not be written", code, exitFailure)
+	}
+	c.assertUntouched(t)
+}
+
+// TestHalfClosedSocketIsNotALostReader: a client on one socket for both
+// stdin and stdout that shuts down only its writing half (its end of
+// input) still reads: sigrpc runs the pending wait to its timeout and
+// answers, as at the end of any input.
+func TestHalfClosedSocketIsNotALostReader(t *testing.T) {
+	t.Parallel()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.SetNonblock(fds[0], true); err != nil { // for read deadlines
+		t.Fatal(err)
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "client"), os.NewFile(uintptr(fds[1]), "sigrpc")
+	defer ours.Close()
+	c := startChild(t, false)
+	cmd := exec.Command(binPath)
+	cmd.Stdin, cmd.Stdout = theirs, theirs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	theirs.Close()
+	fmt.Fprintf(ours, `{"jsonrpc":"2.0","id":1,"method":"wait","params":[%d,300]}`+"\n", c.pid())
+	if err := shutdownWrite(ours); err != nil {
+		t.Fatal(err)
+	}
+	if err := ours.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(ours)
+	if want := `{"jsonrpc":"2.0","id":1,"result":{"exited":false}}` + "\n"; string(out) != want || err != nil {
+		t.Fatalf("read %q (%v), want %q", out, err, want)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sigrpc: %v", err)
+	}
+	c.assertUntouched(t)
+}
+
+// shutdownWrite shuts down the writing half of the socket f.
+func shutdownWrite(f *os.File) error {
+	raw, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var opErr error
+	if err := raw.Control(func(fd uintptr) { opErr = unix.Shutdown(int(fd), unix.SHUT_WR) }); err != nil {
+		return err
+	}
+	return opErr
+}
+
 // grandchild is a sigrpc started by a shell that the test started, on
 // pipes the test holds, so that the test can make it an orphan while its
 // stdin stays open.
