@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/sigrpc/sigrpc/internal/outwatch"
 	"github.com/sigrpc/sigrpc/internal/service"
@@ -52,10 +54,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer release()
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	var readerLost atomic.Bool
 	if f, ok := stdout.(*os.File); ok {
 		// Answers nobody can read are not worth waiting for: this also ends
 		// a helper whose parent died before watchParent could see it.
-		unwatch, err := outwatch.Watch(f, cancel)
+		unwatch, err := outwatch.Watch(f, func() { readerLost.Store(true); cancel() })
 		if err != nil {
 			log.Warn("not watching for the reader of stdout to go", "err", err)
 		}
@@ -74,7 +77,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 	}
-	if err := srv.Serve(ctx, stdin, stdout); err != nil {
+	err = srv.Serve(ctx, stdin, stdout)
+	switch {
+	case readerLost.Load(): // whatever Serve made of it, output was lost
+		log.Error("serving stopped", "err", fmt.Errorf("stdout: %w (nobody reads it any more)", syscall.EPIPE))
+		return exitFailure
+	case err != nil:
 		log.Error("serving stopped", "err", err)
 		return exitFailure
 	}
