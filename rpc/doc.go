@@ -49,6 +49,20 @@
 // blocking call keeps its slot until its answer has been written: memory
 // stays bounded, and so do goroutines, at MaxBlocking plus a few.
 //
+// Batches are bounded too. A batch's answers are held until its last
+// member answers, and those held answers count against the output bound,
+// for the whole session: a member runs only while the answers held for
+// unfinished batches are under Options.MaxPendingOutput. The member that
+// reaches the bound has run and keeps its answer; the members after it in
+// its batch do not run, and each request among them is answered with
+// Options.BatchFull. A batch with more than Options.MaxBatchMembers
+// members is answered with one -32600 error (id null) and none of it
+// runs, so that those error answers are bounded too. The reader never
+// waits for a batch to finish, so a batch waiting on a blocking member
+// holds up nothing else. A blocking member keeps its slot until the
+// batch's answer has been written, and the whole answer is queued like
+// any other, with the same backpressure.
+//
 // The end of input finishes what was read: blocking calls run to their
 // end (a wait to its timeout, a terminate through its escalation), every
 // answer is written, and Serve returns nil.
@@ -61,7 +75,9 @@
 // deadline the output is abandoned (a write in progress is cut short where
 // the writer has a deadline) and Serve returns regardless.
 //
-// Echoed text is always valid UTF-8: an id, a method name or a signal name
-// is echoed byte for byte, except that each byte that is not part of valid
-// UTF-8 becomes the escape \ufffd, as encoding/json writes it.
+// Echoed text is always valid UTF-8 (see AppendEcho): an id, a method name
+// or a signal name is echoed byte for byte, except that each byte that is
+// not part of valid UTF-8, and each \u escape of a lone surrogate (one
+// that is not half of a pair), becomes the escape \ufffd: the character
+// encoding/json decodes either to. A surrogate pair stays as it is.
 package rpc

@@ -99,11 +99,13 @@ func FuzzLSP(f *testing.F) {
 // oversize marks a request the fuzz server must refuse for its size.
 type oversize struct{}
 
-// FuzzIDRoundTrip: a request's id comes back byte for byte, unless the
-// request is over the size limit.
+// FuzzIDRoundTrip: a request's id comes back byte for byte, as AppendEcho
+// echoes it (valid UTF-8 text, whatever was sent), unless the request is
+// over the size limit.
 func FuzzIDRoundTrip(f *testing.F) {
 	const frame = len(`{"jsonrpc":"2.0","id":,"method":"echo","params":[15]}`)
 	for _, seed := range []string{"1", "-1", "0", "1.50", "1e3", `"x"`, `"\u00e9"`, "null", "12345678901234567890123",
+		`"\ud800"`, `"\ud83d\ude00"`, `"\\\udc00"`, "\"\xff\"",
 		`"` + strings.Repeat("x", fuzzLimit-frame-2) + `"`, `"` + strings.Repeat("x", fuzzLimit-frame-1) + `"`} {
 		f.Add(seed)
 	}
@@ -115,6 +117,7 @@ func FuzzIDRoundTrip(f *testing.F) {
 		var v any
 		json.Unmarshal([]byte(id), &v)
 		out := strings.TrimSuffix(string(serveFuzz(t, FramingNDJSON, []byte(req+"\n"))), "\n")
+		checkText(t, "id "+id, []byte(out))
 		if len(req) > fuzzLimit {
 			v = oversize{}
 		}
@@ -137,7 +140,8 @@ func FuzzIDRoundTrip(f *testing.F) {
 }
 
 // FuzzBatch: a batch's answer holds one response per member that is not
-// a notification, each with a member's id or null.
+// a notification, each with a member's id or null; a batch of more than
+// DefaultMaxBatchMembers gets one error instead.
 func FuzzBatch(f *testing.F) {
 	f.Add(`[{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]},{"jsonrpc":"2.0","method":"signum"},1]`)
 	f.Add(`[[],{},{"jsonrpc":"2.0","id":"a","method":"nope"}]`)
@@ -158,6 +162,12 @@ func FuzzBatch(f *testing.F) {
 		if want == 0 {
 			if len(out) != 0 {
 				t.Fatalf("a batch of notifications was answered: %s", out)
+			}
+			return
+		}
+		if len(members) > DefaultMaxBatchMembers {
+			if tooMany := `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"batch too large","data":{"reason":"more than 1024 members"}}}`; string(out) != tooMany {
+				t.Fatalf("a batch of %d members: got %s, want %s", len(members), out, tooMany)
 			}
 			return
 		}

@@ -30,8 +30,8 @@ var (
 	errEmptyBatch = requestError(jsonrpc2.CodeInvalidRequest, "Invalid Request: empty batch", "empty batch")
 )
 
-// requestError returns a -32700 or -32600 error whose data.reason names
-// the problem, so that a client can fix its request.
+// requestError returns an error whose data.reason names the problem, so
+// that a client can fix its request.
 func requestError(code int64, message, reason string) *jsonrpc2.Error {
 	e := &jsonrpc2.Error{Code: code, Message: message}
 	e.SetError(struct {
@@ -159,24 +159,88 @@ func appendHead(dst, id []byte) []byte {
 }
 
 // AppendEcho appends raw, valid JSON text received from the client (an id,
-// a name), byte for byte, except that each byte that is not part of valid UTF-8 is
-// replaced by the escape \ufffd (U+FFFD), as encoding/json replaces it:
-// the output is always valid UTF-8. Invalid bytes can only occur inside
-// strings, where the escape keeps the JSON valid.
+// a name), byte for byte, except for what would make the output something
+// other than valid UTF-8 text: each byte that is not part of valid UTF-8,
+// and each \u escape of a surrogate that is not half of a pair (a high
+// surrogate followed at once by the escape of a low one), is replaced by
+// the escape \ufffd (U+FFFD), the character encoding/json decodes either
+// to. Both can only occur inside strings, where the escape keeps the JSON
+// valid; a valid pair is kept as it is.
 func AppendEcho(dst, raw []byte) []byte {
-	if utf8.Valid(raw) {
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return append(dst, raw...)
 	}
-	for len(raw) > 0 {
-		r, n := utf8.DecodeRune(raw)
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, `\ufffd`...)
-		} else {
-			dst = append(dst, raw[:n]...)
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch {
+		case c == '\\' && i+1 < len(raw) && raw[i+1] == 'u':
+			n := escapeLen(raw[i:])
+			if n == 0 {
+				dst = append(dst, `\ufffd`...)
+				n = 6
+			} else {
+				dst = append(dst, raw[i:i+n]...)
+			}
+			i += n
+		case c == '\\' && i+1 < len(raw):
+			dst = append(dst, raw[i:i+2]...) // a one-letter escape, such as \\ or \"
+			i += 2
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+			i++
+		default:
+			r, n := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && n == 1 {
+				dst = append(dst, `\ufffd`...)
+			} else {
+				dst = append(dst, raw[i:i+n]...)
+			}
+			i += n
 		}
-		raw = raw[n:]
 	}
 	return dst
+}
+
+// escapeLen returns the length of the \u escape at the start of b that
+// stands for a character: 6 for a code point outside the surrogates, 12
+// for a surrogate pair; or 0 for the escape of a lone surrogate. Of a
+// malformed escape, which valid JSON does not contain, it returns 2, the
+// length of "\u", so that the rest is copied as it is.
+func escapeLen(b []byte) int {
+	u, ok := hexEscape(b)
+	switch {
+	case !ok:
+		return 2
+	case u < 0xd800 || u > 0xdfff:
+		return 6
+	case u >= 0xdc00: // a low surrogate with no high one before it
+		return 0
+	}
+	if lo, ok := hexEscape(b[6:]); ok && lo >= 0xdc00 && lo <= 0xdfff {
+		return 12
+	}
+	return 0
+}
+
+// hexEscape decodes the \uXXXX escape at the start of b.
+func hexEscape(b []byte) (rune, bool) {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return 0, false
+	}
+	var u rune
+	for _, c := range b[2:6] {
+		switch {
+		case '0' <= c && c <= '9':
+			u = u<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			u = u<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			u = u<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return u, true
 }
 
 // appendString appends s as a JSON string literal.

@@ -51,6 +51,16 @@ type output struct {
 	written int64  // bytes ever taken by a write that returned
 	err     error  // the first write error; later output is dropped
 	aborted bool   // see abort
+	// after holds the functions to call once the output queued before
+	// them has been written, in queue order (see sendThen).
+	after []afterWrite
+}
+
+// afterWrite is a function to call once the output has been written up to
+// end (bytes ever queued).
+type afterWrite struct {
+	end int64
+	fn  func()
 }
 
 // newOutput returns an output to w that holds at most limit unwritten
@@ -72,7 +82,13 @@ func (o *output) setFraming(f Framing) {
 // write to take it, or writes it itself when nobody is writing; if the
 // queue has grown past eagerWrite and nobody is writing, send writes it
 // too. After a write error or abort, send drops body.
-func (o *output) send(body []byte) {
+func (o *output) send(body []byte) { o.sendThen(body, nil) }
+
+// sendThen is send, and then calls done, if not nil, once body has been
+// written, or dropped after a write error or abort. done runs on whichever
+// goroutine ends that write, with the output locked: it must not block
+// and must not use the output.
+func (o *output) sendThen(body []byte, done func()) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for len(o.buf) >= o.limit && o.usable() {
@@ -83,11 +99,17 @@ func (o *output) send(body []byte) {
 		}
 	}
 	if !o.usable() {
+		if done != nil {
+			done()
+		}
 		return
 	}
 	n := len(o.buf)
 	o.buf = appendFrame(o.buf, o.framing, body)
 	o.queued += int64(len(o.buf) - n)
+	if done != nil {
+		o.after = append(o.after, afterWrite{end: o.queued, fn: done})
+	}
 	if len(o.buf) >= eagerWrite && !o.writing {
 		o.writeLocked()
 	}
@@ -144,7 +166,23 @@ func (o *output) writeLocked() {
 	if cap(b) <= keepBuffer {
 		o.spare = b[:0]
 	}
+	o.runAfter()
 	o.cond.Broadcast()
+}
+
+// runAfter calls the functions waiting for output that has been written,
+// or for any output once none can be written any more. It is called with
+// o.mu held.
+func (o *output) runAfter() {
+	i := 0
+	for ; i < len(o.after) && (o.after[i].end <= o.written || !o.usable()); i++ {
+		o.after[i].fn()
+		o.after[i] = afterWrite{}
+	}
+	o.after = o.after[i:]
+	if len(o.after) == 0 {
+		o.after = nil
+	}
 }
 
 // abort abandons the output: queued and later responses are dropped, and
@@ -155,6 +193,7 @@ func (o *output) writeLocked() {
 func (o *output) abort() {
 	o.mu.Lock()
 	o.aborted = true
+	o.runAfter()
 	o.cond.Broadcast()
 	o.mu.Unlock()
 	if d, ok := o.w.(interface{ SetWriteDeadline(time.Time) error }); ok {

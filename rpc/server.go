@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -45,6 +47,7 @@ type Method struct {
 const (
 	DefaultMaxMessageBytes = 1 << 20
 	DefaultMaxBlocking     = 1024
+	DefaultMaxBatchMembers = 1024
 	DefaultShutdownTimeout = 2 * time.Second
 )
 
@@ -58,19 +61,30 @@ type Options struct {
 	// ShutdownTimeout bounds how long Serve takes to answer and write out
 	// what it owes once ctx is cancelled; 0 means DefaultShutdownTimeout.
 	ShutdownTimeout time.Duration
-	// MaxPendingOutput bounds the output queued but not yet written; 0
-	// means DefaultMaxPendingOutput.
+	// MaxPendingOutput bounds the output queued but not yet written, and
+	// separately the answers held for batches whose last member has not
+	// answered yet (see BatchFull); 0 means DefaultMaxPendingOutput.
 	MaxPendingOutput int
+	// MaxBatchMembers bounds the members of a batch: a larger batch is
+	// answered with one -32600 error and none of it runs. 0 means
+	// DefaultMaxBatchMembers.
+	MaxBatchMembers int
 	// Busy answers a blocking call beyond MaxBlocking; nil means a -32000
 	// error saying so.
 	Busy *jsonrpc2.Error
+	// BatchFull answers a batch member that is not run because the
+	// answers held for unfinished batches have reached MaxPendingOutput
+	// (and each member after it in its batch); nil means a -32000 error
+	// saying so.
+	BatchFull *jsonrpc2.Error
 }
 
 // Server serves a fixed set of methods over a byte stream. One Server may
 // serve many streams, one after another or at once.
 type Server struct {
-	methods []*Method // searched in order: for a table this small, faster than a map
-	opts    Options
+	methods       []*Method // searched in order: for a table this small, faster than a map
+	opts          Options
+	batchTooLarge *jsonrpc2.Error // the answer to a batch over MaxBatchMembers
 }
 
 // NewServer returns a Server for methods and rpc.discover, which answers
@@ -90,13 +104,24 @@ func NewServer(methods []Method, opts Options) *Server {
 	if opts.MaxPendingOutput <= 0 {
 		opts.MaxPendingOutput = DefaultMaxPendingOutput
 	}
+	if opts.MaxBatchMembers <= 0 {
+		opts.MaxBatchMembers = DefaultMaxBatchMembers
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Busy == nil {
 		opts.Busy = &jsonrpc2.Error{Code: -32000, Message: "too many blocking calls in flight"}
 	}
-	s := &Server{methods: make([]*Method, 0, len(methods)+1), opts: opts}
+	if opts.BatchFull == nil {
+		opts.BatchFull = requestError(-32000, "batch answers over the output limit", "batch answers over the output limit")
+	}
+	s := &Server{
+		methods: make([]*Method, 0, len(methods)+1),
+		opts:    opts,
+		batchTooLarge: requestError(jsonrpc2.CodeInvalidRequest, "batch too large",
+			"more than "+strconv.Itoa(opts.MaxBatchMembers)+" members"),
+	}
 	var doc []byte
 	methods = append(slices.Clone(methods), discoverMethod(&doc))
 	for i := range methods {
@@ -214,9 +239,10 @@ type session struct {
 	srv   *Server
 	ctx   context.Context
 	out   *output
-	sem   chan struct{} // a slot per running blocking call
+	sem   chan struct{} // a slot per blocking call whose answer is unwritten
 	calls sync.WaitGroup
 	debug bool
+	held  atomic.Int64 // bytes of answers held for unfinished batches
 
 	// mu is held while the reader dispatches a message, so that once
 	// stopped is set no message is dispatched and no call started.
@@ -326,19 +352,43 @@ type reply struct {
 
 // deliver sends body (nil for a notification) where r says, and reports
 // whether it queued output: the response, or a batch's whole response.
-func (ss *session) deliver(r reply, body []byte) bool {
+// slots is the number of blocking slots (0 or 1) the caller holds for
+// this answer: they are given back once the answer is written, and for a
+// batch member once the batch's whole answer is.
+func (ss *session) deliver(r reply, body []byte, slots int) bool {
+	var held int64 // bytes of the batch's answer counted in ss.held
 	if r.batch != nil {
-		body = r.batch.fill(r.slot, body)
+		body, slots, held = r.batch.fill(r.slot, body, slots, &ss.held)
 	}
+	release := ss.releaseSlots(slots)
 	if body == nil {
+		if release != nil {
+			release()
+		}
 		return false
 	}
-	ss.out.send(body)
+	ss.out.sendThen(body, release)
+	ss.held.Add(-held) // queued now: the output's own bound covers it
 	return true
 }
 
-// handleBatch splits a batch, handles each member, and regroups the
-// responses into one array once the last member answers.
+// releaseSlots returns a function that gives n blocking slots back, or nil
+// if n is 0.
+func (ss *session) releaseSlots(n int) func() {
+	if n == 0 {
+		return nil
+	}
+	return func() {
+		for range n {
+			<-ss.sem
+		}
+	}
+}
+
+// handleBatch splits a batch, handles each member in order, and regroups
+// the responses into one array once the last member answers. A batch with
+// more than MaxBatchMembers members is answered with one error, and none
+// of it runs.
 func (ss *session) handleBatch(msg []byte) {
 	n := 0
 	for it := newMembers(msg); ; n++ {
@@ -346,23 +396,48 @@ func (ss *session) handleBatch(msg []byte) {
 			break
 		}
 	}
-	if n == 0 {
-		ss.deliver(reply{}, appendError(ss.scratch[:0], nil, errEmptyBatch))
+	switch {
+	case n == 0:
+		ss.deliver(reply{}, appendError(ss.scratch[:0], nil, errEmptyBatch), 0)
+		return
+	case n > ss.srv.opts.MaxBatchMembers:
+		ss.deliver(reply{}, appendError(ss.scratch[:0], nil, ss.srv.batchTooLarge), 0)
 		return
 	}
 	b := &batch{parts: make([][]byte, n), pending: n}
 	it := newMembers(msg)
-	for i := 0; i < n; i++ {
+	for i := range n {
 		_, member, _ := it.next()
 		ss.handle(member, reply{b, i})
 	}
+}
+
+// admit reports whether a request that is a member of b may run. Its
+// answer, like every answer held for an unfinished batch, counts against
+// the output bound: once the answers held reach MaxPendingOutput, the
+// member whose turn it is and every member after it in its batch are not
+// run. The member that reaches the bound has run; its answer is kept
+// whatever its size.
+func (ss *session) admit(b *batch) bool {
+	if !b.refusing && ss.held.Load() >= int64(ss.srv.opts.MaxPendingOutput) {
+		b.refusing = true
+	}
+	return !b.refusing
 }
 
 // handle validates and runs one request.
 func (ss *session) handle(msg []byte, r reply) {
 	req := &ss.req
 	if err := parseRequest(msg, req); err != nil {
-		ss.deliver(r, appendError(ss.scratch[:0], nil, err))
+		ss.deliver(r, appendError(ss.scratch[:0], nil, err), 0)
+		return
+	}
+	if r.batch != nil && !ss.admit(r.batch) {
+		if req.notif {
+			ss.deliver(r, nil, 0)
+		} else {
+			ss.deliver(r, appendError(ss.scratch[:0], req.id, ss.srv.opts.BatchFull), 0)
+		}
 		return
 	}
 	m, err := ss.srv.lookup(req)
@@ -374,17 +449,17 @@ func (ss *session) handle(msg []byte, r reply) {
 	}
 	switch {
 	case err != nil && req.notif:
-		ss.deliver(r, nil)
+		ss.deliver(r, nil, 0)
 	case err != nil:
-		ss.deliver(r, appendError(ss.scratch[:0], req.id, err))
+		ss.deliver(r, appendError(ss.scratch[:0], req.id, err), 0)
 	case m.Blocking:
 		ss.start(m, req, r)
 	default:
 		ss.scratch = ss.run(ss.scratch[:0], ss.result[:0], m, req.id, &ss.args)
 		if req.notif {
-			ss.deliver(r, nil)
+			ss.deliver(r, nil, 0)
 		} else {
-			ss.deliver(r, ss.scratch)
+			ss.deliver(r, ss.scratch, 0)
 		}
 	}
 }
@@ -419,15 +494,17 @@ func (s *Server) find(name []byte) *Method {
 }
 
 // start runs a blocking method on its own goroutine, or refuses it when
-// too many are already running.
+// too many are already running. The call holds its slot until its answer
+// has been written (for a batch member, its batch's answer), so that
+// answers the client does not read cannot pile up behind the limit.
 func (ss *session) start(m *Method, req *request, r reply) {
 	select {
 	case ss.sem <- struct{}{}:
 	default:
 		if !req.notif {
-			ss.deliver(r, appendError(ss.scratch[:0], req.id, ss.srv.opts.Busy))
+			ss.deliver(r, appendError(ss.scratch[:0], req.id, ss.srv.opts.Busy), 0)
 		} else {
-			ss.deliver(r, nil)
+			ss.deliver(r, nil, 0)
 		}
 		return
 	}
@@ -441,10 +518,9 @@ func (ss *session) start(m *Method, req *request, r reply) {
 		if notif {
 			body = nil
 		}
-		if ss.deliver(r, body) {
+		if ss.deliver(r, body, 1) {
 			ss.out.flush() // the reader may be waiting for input; a write error ends it
 		}
-		<-ss.sem // the slot is held until the answer is written
 	}()
 }
 
@@ -477,27 +553,42 @@ var errInternal = &jsonrpc2.Error{Code: jsonrpc2.CodeInternalError, Message: "In
 type batch struct {
 	mu      sync.Mutex
 	parts   [][]byte
-	pending int
+	pending int   // members that have not answered yet
+	size    int64 // bytes of parts, counted in the session's held answers
+	slots   int   // blocking slots held by members that have answered
+
+	// refusing is set, by the reader, once a member has been refused for
+	// the output bound: the members after it are refused too (see admit).
+	refusing bool
 }
 
-// fill records the response of member i (nil for a notification) and, when
-// it is the last to answer, returns the whole batch response: an array of
-// the non-nil parts, or nil if there are none.
-func (b *batch) fill(i int, body []byte) []byte {
+// fill records the answer of member i (nil for a notification), which
+// holds slots blocking slots, and adds its size to held. Until the last
+// member answers, the batch keeps the answer and the slots, and fill
+// returns nothing. To the last, it returns the whole batch response (an
+// array of the non-nil answers, or nil if there are none), every slot
+// the batch's members hold, and the bytes counted in held for it, which
+// the caller subtracts once the response is queued.
+func (b *batch) fill(i int, body []byte, slots int, held *atomic.Int64) (whole []byte, allSlots int, size int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if body != nil {
 		b.parts[i] = append([]byte(nil), body...)
+		b.size += int64(len(body))
+		held.Add(int64(len(body)))
 	}
+	b.slots += slots
 	if b.pending--; b.pending > 0 {
-		return nil
+		return nil, 0, 0
 	}
-	var whole []byte
+	if b.size > 0 {
+		whole = make([]byte, 0, b.size+int64(len(b.parts))+1)
+	}
 	for _, p := range b.parts {
 		if p == nil {
 			continue
 		}
-		if whole == nil {
+		if len(whole) == 0 {
 			whole = append(whole, '[')
 		} else {
 			whole = append(whole, ',')
@@ -507,5 +598,6 @@ func (b *batch) fill(i int, body []byte) []byte {
 	if whole != nil {
 		whole = append(whole, ']')
 	}
-	return whole
+	b.parts = nil
+	return whole, b.slots, b.size
 }

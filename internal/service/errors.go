@@ -61,6 +61,15 @@ func Busy() *jsonrpc2.Error {
 	return e
 }
 
+// BatchFull is the error for a batch member left unrun because the
+// answers held for unfinished batches reached the output bound, as
+// kill(2) would say it: -32000 EAGAIN.
+func BatchFull() *jsonrpc2.Error {
+	var e *jsonrpc2.Error
+	errors.As(rpcError(&signal.OSError{Errno: syscall.EAGAIN, Reason: "batch answers over the output limit"}), &e)
+	return e
+}
+
 // signalNumber resolves a signal param: a name is looked up (an unknown
 // name is a -32602 error with data.reason ReasonUnknownSignal, echoing
 // the name), and a number is returned unchecked.

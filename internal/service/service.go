@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sigrpc/sigrpc/rpc"
@@ -52,7 +53,7 @@ func Methods(c Controller) []rpc.Method {
 			Params: []rpc.Param{
 				{Name: "pid", Kind: rpc.Integer, Required: true, Summary: "the target process id (0 and below -1: a process group, with --allow-groups)"},
 				{Name: "signal", Kind: rpc.IntegerOrString, Default: `"TERM"`, Summary: "a signal name or number"},
-				{Name: "start_time", Kind: rpc.String, Summary: "send only if the process still has this start time (from inspect)"},
+				{Name: "start_time", Kind: rpc.String, Summary: "send only if the process still has this start time (decimal digits, from inspect)"},
 			},
 			Result:  `{"const":true}`,
 			Example: `{"pid":4242,"signal":"TERM"}`,
@@ -105,7 +106,7 @@ func Methods(c Controller) []rpc.Method {
 				{Name: "timeout_ms", Kind: rpc.Integer, Default: "5000", Summary: "how long to wait after it, at most a day"},
 				{Name: "escalate", Kind: rpc.IntegerOrString, Nullable: true, Default: `"KILL"`, Summary: "the second signal; null for none"},
 				{Name: "escalate_timeout_ms", Kind: rpc.Integer, Default: "1000", Summary: "how long to wait after it, at most a day"},
-				{Name: "start_time", Kind: rpc.String, Summary: "act only if the process still has this start time"},
+				{Name: "start_time", Kind: rpc.String, Summary: "act only if the process still has this start time (decimal digits, from inspect)"},
 				{Name: "tree", Kind: rpc.Boolean, Default: "false", Summary: "the whole tree rooted at pid: stop it growing, signal every member, continue, wait, escalate the survivors (Linux)"},
 			},
 			Result:   `{"type":"object","properties":{"exited":{"type":"boolean"},"escalated":{"type":"boolean"},"refused":{"type":"string"},"elapsed_ms":{"type":"integer"},"members":` + membersSchema + `}}`,
@@ -120,9 +121,10 @@ func Methods(c Controller) []rpc.Method {
 				{Name: "pid", Kind: rpc.Integer, Required: true, Summary: "the process id"},
 				{Name: "recursive", Kind: rpc.Boolean, Default: "false", Summary: "every descendant, not only the children"},
 			},
-			Result:  `{"type":"array","items":{"type":"object","properties":{"pid":{"type":"integer"},"ppid":{"type":"integer"},"start_time":{"type":"string"},"comm":{"type":"string"}}}}`,
-			Example: `{"pid":4242,"recursive":true}`,
-			Call:    s.children,
+			Result:   `{"type":"array","items":{"type":"object","properties":{"pid":{"type":"integer"},"ppid":{"type":"integer"},"start_time":{"type":"string"},"comm":{"type":"string"}}}}`,
+			Example:  `{"pid":4242,"recursive":true}`,
+			Blocking: true, // a deep tree under --descendants-only takes a while
+			Call:     s.children,
 		},
 	}
 }
@@ -152,6 +154,10 @@ func signum(_ context.Context, args *rpc.Args, dst []byte) ([]byte, error) {
 // the README gives: the signal's name, the pid's range, the signal's
 // range, the policy, then kill(2).
 func (s *service) kill(_ context.Context, args *rpc.Args, dst []byte) ([]byte, error) {
+	start, err := startTime(args)
+	if err != nil {
+		return nil, err
+	}
 	sig, err := signalNumber(args.Value("signal"))
 	if err != nil {
 		return nil, err
@@ -164,7 +170,7 @@ func (s *service) kill(_ context.Context, args *rpc.Args, dst []byte) ([]byte, e
 	if err != nil {
 		return nil, rpcError(err)
 	}
-	if err := s.c.Kill(signal.Target{PID: pid, StartTime: args.String("start_time")}, n); err != nil {
+	if err := s.c.Kill(signal.Target{PID: pid, StartTime: start}, n); err != nil {
 		return nil, rpcError(err)
 	}
 	return append(dst, "true"...), nil
@@ -216,6 +222,10 @@ func (s *service) wait(ctx context.Context, args *rpc.Args, dst []byte) ([]byte,
 // names and the timeouts, the pid's range, the signals' range, then (in
 // signal.Controller.Terminate) the policy.
 func (s *service) terminate(ctx context.Context, args *rpc.Args, dst []byte) ([]byte, error) {
+	start, err := startTime(args)
+	if err != nil {
+		return nil, err
+	}
 	sig, err := signalNumber(args.Value("signal"))
 	if err != nil {
 		return nil, err
@@ -246,7 +256,7 @@ func (s *service) terminate(ctx context.Context, args *rpc.Args, dst []byte) ([]
 			return nil, rpcError(err)
 		}
 	}
-	res, err := s.c.Terminate(ctx, signal.Target{PID: pid, StartTime: args.String("start_time")}, opts)
+	res, err := s.c.Terminate(ctx, signal.Target{PID: pid, StartTime: start}, opts)
 	if err != nil {
 		return nil, rpcError(err)
 	}
@@ -304,6 +314,25 @@ func (s *service) children(_ context.Context, args *rpc.Args, dst []byte) ([]byt
 	}
 	b, err := json.Marshal(out)
 	return append(dst, b...), err
+}
+
+// maxStartTimeDigits bounds start_time: clock ticks since boot fit in 64
+// bits, which have at most 20 decimal digits.
+const maxStartTimeDigits = 20
+
+// startTime reads the start_time param: absent, or the decimal string
+// inspect reports. Anything else, the empty string included, is a -32602
+// error, so that a failed lookup on the client's side can never turn the
+// identity guard off.
+func startTime(args *rpc.Args) (string, error) {
+	v := args.Value("start_time")
+	if !v.Set {
+		return "", nil
+	}
+	if v.Str == "" || len(v.Str) > maxStartTimeDigits || strings.Trim(v.Str, "0123456789") != "" {
+		return "", rpc.InvalidParam("start_time", "must be a start time as inspect reports it: decimal digits")
+	}
+	return v.Str, nil
 }
 
 // millis reads the millisecond duration param called name.

@@ -51,6 +51,7 @@ type Reader struct {
 	skip    int  // waits left to sleep through at once, without watching
 	waiting bool // Ready has just seen input waiting
 	budget  budget
+	now     func() time.Time // the clock watching is measured by
 }
 
 // maxDuty is the largest share of wall-clock time spent watching: one
@@ -105,7 +106,7 @@ func New(f *os.File, window time.Duration) (io.Reader, error) {
 	if err := rc.Control(func(d uintptr) { fd = int(d) }); err != nil {
 		return nil, fmt.Errorf("spinread: %s: %w", f.Name(), err)
 	}
-	return &Reader{f: f, fd: fd, window: max(window, 0), budget: budget{max: max(window, 0)}}, nil
+	return &Reader{f: f, fd: fd, window: max(window, 0), budget: budget{max: max(window, 0)}, now: time.Now}, nil
 }
 
 // Ready reports, without blocking, whether a Read would return at once:
@@ -141,13 +142,13 @@ func (r *Reader) watch() {
 		r.skip--
 		return
 	}
-	start := time.Now()
+	start := r.now()
 	allowed := min(r.window, r.budget.earn(start))
 	if allowed <= 0 {
 		return // a quarter of the time went on watching already
 	}
 	for !ready(r.fd) {
-		if took := time.Since(start); took >= allowed {
+		if took := r.now().Sub(start); took >= allowed {
 			// The watch saw nothing, whether the window or the budget
 			// ended it: back off.
 			r.budget.spend(took)
@@ -156,6 +157,6 @@ func (r *Reader) watch() {
 			return
 		}
 	}
-	r.budget.spend(time.Since(start))
+	r.budget.spend(r.now().Sub(start))
 	r.misses = 0
 }

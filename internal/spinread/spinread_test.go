@@ -11,6 +11,34 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// fakeClock is a Reader's clock that moves on by step at every reading,
+// and counts its readings: a watch reads it, a reader that does not watch
+// never does. Tests that use it do not depend on the machine's speed.
+type fakeClock struct {
+	t     time.Time
+	step  time.Duration
+	reads int
+}
+
+func (c *fakeClock) now() time.Time {
+	c.reads++
+	c.t = c.t.Add(c.step)
+	return c.t
+}
+
+// withClock sets the clock of r, a *Reader, to a fake one moving on by
+// step, and returns them.
+func withClock(t *testing.T, r io.Reader, step time.Duration) (*Reader, *fakeClock) {
+	t.Helper()
+	sr, ok := r.(*Reader)
+	if !ok {
+		t.Fatalf("New returned %T, want a *Reader", r)
+	}
+	c := &fakeClock{t: time.Unix(1000, 0), step: step}
+	sr.now = c.now
+	return sr, c
+}
+
 // pipe returns a pipe closed when the test ends.
 func pipe(t *testing.T) (r, w *os.File) {
 	t.Helper()
@@ -31,14 +59,13 @@ func TestWithoutAWindowItNeverWatchesButTellsWhatIsWaiting(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sr, ok := got.(*Reader)
-		if !ok || sr.window != 0 {
-			t.Fatalf("New(f, %v) = %T, want a *Reader that never watches", window, got)
+		sr, clock := withClock(t, got, time.Microsecond)
+		if sr.window != 0 {
+			t.Fatalf("New(f, %v) has a window of %v, want none", window, sr.window)
 		}
-		start := time.Now()
 		sr.watch() // nothing waiting: returns at once
-		if d := time.Since(start); d > 10*time.Millisecond {
-			t.Errorf("a reader without a window watched for %v", d)
+		if clock.reads != 0 {
+			t.Errorf("a reader without a window watched (%d clock readings)", clock.reads)
 		}
 		if sr.Ready() {
 			t.Fatal("Ready with nothing written")
@@ -91,18 +118,18 @@ func TestReadsPastTheWindow(t *testing.T) {
 
 func TestEndOfInput(t *testing.T) {
 	r, w := pipe(t)
-	sr, err := New(r, MaxWindow)
+	got, err := New(r, MaxWindow)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sr, clock := withClock(t, got, time.Microsecond)
 	w.Close()
-	start := time.Now()
 	if n, err := sr.Read(make([]byte, 8)); n != 0 || err != io.EOF {
 		t.Fatalf("Read after the writer closed = %d, %v; want 0, EOF", n, err)
 	}
 	// A hang-up is ready at once: no watching out the window, and no sleep.
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("Read took %v after the writer closed", d)
+	if clock.reads != 0 {
+		t.Errorf("Read watched a file whose writer had closed (%d clock readings)", clock.reads)
 	}
 }
 
@@ -154,26 +181,33 @@ func BenchmarkReadWaiting(b *testing.B) {
 
 // A watch that sees nothing makes the reader sleep through the next waits
 // without watching, twice as many after each further miss, up to 63; input
-// that is waiting ends the back-off.
+// that is waiting ends the back-off. The clock is the test's: each reading
+// moves it on by a window, so every watch sees the window pass at its
+// first look, however fast or slow the machine.
 func TestBacksOffWhileThePeerIsSlow(t *testing.T) {
 	r, w := pipe(t)
-	sr := &Reader{f: r, fd: int(r.Fd()), window: time.Microsecond, budget: budget{max: time.Microsecond}}
+	const window = time.Microsecond
+	sr, clock := withClock(t, &Reader{f: r, fd: int(r.Fd()), window: window}, window)
 	var skipped []int
-	for range 8 {
-		sr.budget = budget{max: sr.window} // a full budget: this test is about back-off
-		sr.watch()                         // sees nothing: the window passes
+	for range 9 {
+		sr.budget = budget{max: window} // a full budget: this test is about back-off
+		reads := clock.reads
+		sr.watch() // sees nothing: the window passes
+		if clock.reads == reads {
+			t.Fatalf("after %v misses, a wait was not watched", skipped)
+		}
 		skipped = append(skipped, sr.skip)
+		reads = clock.reads
 		for sr.skip > 0 {
 			sr.watch() // returns at once, without watching
 		}
+		if clock.reads != reads {
+			t.Fatalf("the waits slept through after %v misses were watched (%d clock readings)", skipped, clock.reads-reads)
+		}
 	}
-	want := []int{1, 3, 7, 15, 31, 63, 63, 63}
+	want := []int{1, 3, 7, 15, 31, 63, 63, 63, 63}
 	if !slices.Equal(skipped, want) {
 		t.Fatalf("waits slept through after each miss = %v, want %v", skipped, want)
-	}
-	sr.watch()
-	if sr.skip != 63 {
-		t.Fatalf("skip = %d after another miss, want 63", sr.skip)
 	}
 	w.Write([]byte("x"))
 	sr.watch()
