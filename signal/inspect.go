@@ -27,7 +27,7 @@ func (k *Controller) Inspect(pid int) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	if err := k.checkProcess(p, info); err != nil {
+	if err := k.checkProcess(nil, p, info); err != nil {
 		return Info{}, err
 	}
 	return info, nil

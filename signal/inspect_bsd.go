@@ -18,3 +18,9 @@ func (p *Process) Info() (Info, error) {
 func (p *Process) parentPID() (int, error) {
 	return 0, fmt.Errorf("reading a parent pid: %w", errors.ErrUnsupported)
 }
+
+// statInfo is unsupported here: it returns an error wrapping
+// errors.ErrUnsupported.
+func (p *Process) statInfo() (Info, error) {
+	return Info{}, fmt.Errorf("reading a process's status: %w", errors.ErrUnsupported)
+}

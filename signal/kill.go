@@ -11,8 +11,10 @@ import (
 
 // Controller sends signals after validating them and checking its Policy. It
 // is safe for concurrent use. It keeps the handles of the processes it
-// signalled last open for reuse (see Kill); Close releases them. A Controller
-// must not be copied after first use.
+// signalled last open for reuse (see Kill), and tracks every process it has
+// stopped and not yet continued (see Terminate with Tree); Close continues
+// those and releases the handles. A Controller must not be copied after
+// first use.
 type Controller struct {
 	// Policy is checked before every send.
 	Policy Policy
@@ -28,8 +30,9 @@ type Controller struct {
 	// escalation still goes only to the process the handle holds.
 	waitHook func(ctx context.Context, p *Process, d time.Duration) bool
 	// walkHook, if set, runs at each step of the ancestry walk, before the
-	// parent ppid of child is opened: tests use it to replace that parent
-	// with another process on the same pid, mid-walk.
+	// parent ppid of child is opened or found proven: tests use it to
+	// replace that parent with another process on the same pid, mid-walk,
+	// to hold a call in the middle of a check, and to count the steps.
 	walkHook func(child, ppid int)
 	// noChildrenFile forces the listing of children from every process's
 	// parent pid, as on kernels without /proc/<pid>/task/*/children;
@@ -45,6 +48,8 @@ type Controller struct {
 	maxMembers, maxPasses int
 	// handles holds handles for reuse by Kill.
 	handles handleCache
+	// stopped holds the processes stopped by tree calls, for Close.
+	stopped stoppedSet
 	// opening admits maxOpening goroutines at a time to open a process;
 	// nil admits all.
 	opening chan struct{}
@@ -63,9 +68,23 @@ func NewController(p Policy) *Controller {
 	return &Controller{Policy: p, opening: make(chan struct{}, maxOpening)}
 }
 
-// Close closes the process handles k keeps for reuse. k stays usable, but
-// keeps no handle open after Kill returns.
+// Close continues, with CONT through the handle that stopped it, every
+// process k has stopped and not yet continued (the members a tree call in
+// flight has stopped), whatever the policy, since CONT only undoes k's own
+// STOP; it returns once every CONT has been sent. From then on k stops no
+// process: a tree call in flight, or a later one, that would stop one
+// ends with ErrClosed instead, continuing every member it stopped. Close
+// then closes the process handles k keeps for reuse. It is safe to call
+// concurrently with every other method, and more than once; it always
+// returns nil. k stays usable for everything but tree calls, and keeps no
+// handle open after Kill returns.
+//
+// So that no process is ever left stopped, a program that runs tree calls
+// defers Close, and calls it before it exits with tree calls still in
+// flight. The one case no code can cover is SIGKILL to the program itself,
+// mid tree call: the members it stopped then stay stopped.
 func (k *Controller) Close() error {
+	k.stopped.close()
 	k.handles.close()
 	return nil
 }
@@ -111,7 +130,7 @@ func (k *Controller) Kill(t Target, sig Signum) error {
 		return k.sendGroup(pid, n)
 	}
 	if p := k.handles.take(pid); p != nil {
-		if err := k.sendChecked(p, t, n); k.release(p, err) {
+		if err := k.sendChecked(nil, p, t, n); k.release(p, err) {
 			return err
 		}
 		// Its process is gone, and the pid may be another's now.
@@ -120,7 +139,7 @@ func (k *Controller) Kill(t Target, sig Signum) error {
 	if err != nil {
 		return err
 	}
-	err = k.sendChecked(p, t, n)
+	err = k.sendChecked(nil, p, t, n)
 	k.release(p, err)
 	return err
 }
@@ -157,25 +176,33 @@ func (k *Controller) check(t Target, sig Signum) (int, Signum, error) {
 	return pid, n, nil
 }
 
-// sendChecked sends n to the process p holds, immediately after checking,
-// through p, everything the policy says about sending n there: the pid
-// rules, the target's start time, and the per-process rules. Every signal
-// the Controller sends to a process goes through here, so every send is
+// sendChecked sends n to the process p holds, immediately after checking
+// it (see checkSend), in sweep sw. Every signal the Controller sends to a
+// process goes through here but a tree's STOP, checked alike and sent
+// through stoppedSet.stop, and the CONT that undoes it: every send is
 // checked at the time of the send, through the handle it goes through.
-func (k *Controller) sendChecked(p *Process, t Target, n Signum) error {
-	if err := k.Policy.Check(p.pid, n); err != nil {
-		return err
-	}
-	if _, err := k.checkHandle(p, t); err != nil {
+func (k *Controller) sendChecked(sw *sweep, p *Process, t Target, n Signum) error {
+	if err := k.checkSend(sw, p, t, n); err != nil {
 		return err
 	}
 	return p.Signal(n)
 }
 
+// checkSend checks, through p, everything the policy says about sending n
+// to the process p holds: the pid rules, the target's start time, and the
+// per-process rules.
+func (k *Controller) checkSend(sw *sweep, p *Process, t Target, n Signum) error {
+	if err := k.Policy.Check(p.pid, n); err != nil {
+		return err
+	}
+	_, err := k.checkHandle(sw, p, t)
+	return err
+}
+
 // checkHandle checks the target's start time, if it names one, and the
 // policy's per-process rules, if any, against the process p holds. It
 // returns the details it read, or a zero Info if it needed none.
-func (k *Controller) checkHandle(p *Process, t Target) (Info, error) {
+func (k *Controller) checkHandle(sw *sweep, p *Process, t Target) (Info, error) {
 	if t.StartTime == "" && !k.Policy.perProcess() {
 		return Info{}, nil
 	}
@@ -186,64 +213,27 @@ func (k *Controller) checkHandle(p *Process, t Target) (Info, error) {
 	case t.StartTime != "" && info.StartTime != t.StartTime:
 		return Info{}, &OSError{Errno: unix.ESRCH, Reason: "start_time mismatch"}
 	}
-	return info, k.checkProcess(p, info)
+	return info, k.checkProcess(sw, p, info)
 }
 
 // checkProcess applies the per-process rules to the process p holds,
 // whose details, read through p, are info: the real uid, then the
-// ancestry.
-func (k *Controller) checkProcess(p *Process, info Info) error {
+// ancestry (see descends), in sweep sw. A refusal is a *PolicyError; a
+// walk ended by sw's ctx is its error.
+func (k *Controller) checkProcess(sw *sweep, p *Process, info Info) error {
 	if err := k.Policy.checkUID(info.UID); err != nil {
 		return err
 	}
-	if a := k.Policy.DescendantsOf; a != nil && !k.descends(p, info.PPID, a) {
-		return &PolicyError{Reason: ReasonNotDescendant}
+	if a := k.Policy.DescendantsOf; a != nil {
+		ok, err := k.descends(sw, p, info.PPID, a)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return &PolicyError{Reason: ReasonNotDescendant}
+		}
 	}
 	return nil
-}
-
-// descends reports whether the process child holds, whose parent pid is
-// ppid, descends from the process ancestor holds. It climbs one link at a
-// time through handles: it opens the parent that ppid names, then reads
-// the child's parent again through the child's handle. If that is still
-// ppid, the parent was alive all along with that pid, so the new handle
-// holds the child's parent, whatever the pid named before it was opened;
-// a pid reused during the walk cannot change the answer. A link that
-// cannot be verified (a parent exited meanwhile) counts as outside the
-// tree: the check fails closed. On reaching ancestor's pid, ancestor must
-// still be running, so that its pid still names it. Without pidfds the
-// links are read by pid, and the window between reads remains.
-func (k *Controller) descends(child *Process, ppid int, ancestor *Process) bool {
-	var opened []*Process
-	defer func() {
-		for _, p := range opened {
-			p.Close()
-		}
-	}()
-	for range maxAncestry {
-		if k.walkHook != nil {
-			k.walkHook(child.pid, ppid)
-		}
-		switch {
-		case ppid == ancestor.pid:
-			return !ancestor.Exited()
-		case ppid <= 1:
-			return false
-		}
-		parent, err := k.openProcess(ppid)
-		if err != nil {
-			return false
-		}
-		opened = append(opened, parent)
-		if again, err := child.parentPID(); err != nil || again != ppid {
-			return false
-		}
-		if ppid, err = parent.parentPID(); err != nil {
-			return false
-		}
-		child = parent
-	}
-	return false
 }
 
 // openFor opens a handle on pid for sending sig, with the Controller's test

@@ -68,7 +68,8 @@ func TestKillChecksInOrderAndSendsNothingWhenRefused(t *testing.T) {
 		{"signal above MaxSignum", Policy{Self: self}, otherAbsentPID, MaxSignum + 1, "Invalid argument"},
 		{"signal beyond 32 bits is not truncated", Policy{Self: self}, otherAbsentPID, 1<<32 + 15, "Invalid argument"},
 		{"broadcast", Policy{Self: self, AllowGroups: true}, -1, 0, "refused by policy: broadcast"},
-		{"own group", Policy{Self: self}, 0, 15, "refused by policy: process-group"},
+		{"own group", Policy{Self: self}, 0, 15, "refused by policy: self"},
+		{"own group, NONE", Policy{Self: self}, 0, 0, "refused by policy: process-group"},
 		{"another group", Policy{Self: self}, -5, 9, "refused by policy: process-group"},
 		{"self", Policy{Self: self}, self, 15, "refused by policy: self"},
 		{"start_time for a group", Policy{AllowGroups: true}, -5, 15, "Invalid argument (start_time needs a single process)"},
@@ -112,7 +113,7 @@ func TestKillDeliversWhatThePolicyAllows(t *testing.T) {
 	}{
 		{"a process", Policy{Self: 4242}, otherAbsentPID, 15},
 		{"NONE to self", Policy{Self: 4242}, 4242, 0},
-		{"own group with groups allowed", Policy{AllowGroups: true}, 0, 15},
+		{"own group, NONE, with groups allowed", Policy{AllowGroups: true}, 0, 0},
 		{"another group with groups allowed", Policy{AllowGroups: true}, -5, 9},
 		{"the lowest pid with groups allowed", Policy{AllowGroups: true}, -1 << 31, 1},
 	} {

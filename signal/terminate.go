@@ -56,20 +56,26 @@ type TerminateOptions struct {
 // opts.Timeout for all of them. If some have not gone and opts.Escalate,
 // it does the same again for the survivors, and the processes they forked
 // meanwhile, with opts.EscalateSignal, then waits up to
-// opts.EscalateTimeout. Every send, STOP and CONT included, passes
-// sendChecked for its member; a member refused its STOP is left alone,
-// neither stopped nor signalled, and reported with Refused; a member
-// refused a later send (it left the client's tree when its parent died,
-// say) gets no more signals and is reported so, but the CONT that undoes
-// this call's STOP goes to it through its handle all the same. The helper
-// (Policy.Self and the process this runs in), its ancestors and pid 1 are
-// never members; a target that is one of them is a *PolicyError
-// (ReasonSelf, ReasonAncestor, ReasonInit). A tree of more than
-// maxTreeMembers processes is an *OSError with E2BIG, one still growing
-// after maxTreePasses passes EAGAIN. On every path, an error or a panic
-// included, every member still stopped is sent CONT before Terminate
-// returns: it never leaves a process stopped. Linux only; elsewhere an
-// error wrapping errors.ErrUnsupported.
+// opts.EscalateTimeout. Every send but CONT passes sendChecked for its
+// member; a member refused its STOP is left alone, neither stopped nor
+// signalled, and reported with Refused; a member refused a later send (it
+// left the client's tree when its parent died, say) gets no more signals
+// and is reported so. CONT goes to every member stopped, through its
+// handle, unchecked: it only undoes this call's own STOP, to the very
+// process that got it. The helper (Policy.Self and the process this runs
+// in), its ancestors and pid 1 are never members; a target that is one
+// of them is a *PolicyError (ReasonSelf, ReasonAncestor, ReasonInit; pid 1
+// even with Policy.AllowInit). A tree of more than maxTreeMembers
+// processes is an *OSError with E2BIG, one still growing after
+// maxTreePasses passes EAGAIN. ctx ends the call at once in the stop pass
+// (its ancestry walks and its waits for members to halt included) and in
+// the sends: the call then returns ctx.Err(), having sent nothing more;
+// in the waits it ends them, as without Tree. A call that would stop a
+// member after Close began returns ErrClosed. On every path, an error or a
+// panic included, every member still stopped is sent CONT before
+// Terminate returns, and Close continues every member stopped by a call
+// still in flight: the Controller never leaves a process stopped. Linux
+// only; elsewhere an error wrapping errors.ErrUnsupported.
 func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOptions) (Termination, error) {
 	pid, sig, err := k.check(t, opts.Signal)
 	if err != nil {
@@ -100,7 +106,7 @@ func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOpti
 		}
 	}
 	start := time.Now()
-	if err := k.sendChecked(p, t, sig); err != nil {
+	if err := k.sendChecked(nil, p, t, sig); err != nil {
 		return Termination{}, err
 	}
 	res := Termination{Exited: k.waitTimeout(ctx, p, opts.Timeout)}
@@ -114,7 +120,7 @@ func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOpti
 // escalate sends esc through p, checked as every send is, and waits up to
 // timeout for the process to go.
 func (k *Controller) escalate(ctx context.Context, p *Process, t Target, esc Signum, timeout time.Duration) Termination {
-	err := k.sendChecked(p, t, esc)
+	err := k.sendChecked(nil, p, t, esc)
 	var pe *PolicyError
 	switch {
 	case errors.As(err, &pe):
@@ -153,7 +159,7 @@ func (k *Controller) Wait(ctx context.Context, pid int, timeout time.Duration) (
 		return false, err
 	}
 	defer p.Close()
-	if _, err := k.checkHandle(p, Target{PID: pid}); err != nil {
+	if _, err := k.checkHandle(nil, p, Target{PID: pid}); err != nil {
 		return false, err
 	}
 	return p.WaitTimeout(ctx, timeout), nil

@@ -7,12 +7,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The reasons a tree's root is refused, beside the Policy's: a tree never
-// includes the helper, its ancestors or pid 1 (see Controller.Terminate).
-const (
-	ReasonAncestor = "ancestor" // the root is an ancestor of the helper, whose tree holds the helper
-	ReasonInit     = "init"     // the root is pid 1, whose tree is every process
-)
+// ReasonAncestor is the reason a tree's root is refused, beside the
+// Policy's, when it is an ancestor of the helper, whose tree holds the
+// helper. A tree never includes the helper, its ancestors or pid 1 (see
+// Controller.Terminate); pid 1 as the root is refused with ReasonInit,
+// AllowInit or not, as its tree is every process.
+const ReasonAncestor = "ancestor"
 
 // Bounds of a tree (see Controller.Terminate and Controller.Children).
 const (

@@ -266,7 +266,11 @@ func (k *Controller) children(pid int, recursive bool) (_ []Child, err error) {
 		return nil, err
 	}
 	defer root.Close()
-	if _, err := k.checkHandle(root, Target{PID: pid}); err != nil {
+	// One sweep for the listing: each process is proven to descend
+	// through its parent, proven before it.
+	sw := newSweep(context.Background(), true)
+	defer sw.close()
+	if _, err := k.checkHandle(sw, root, Target{PID: pid}); err != nil {
 		return nil, err
 	}
 	full, limit, l := k.Policy.perProcess(), k.memberLimit(), k.newLister()
@@ -298,7 +302,7 @@ func (k *Controller) children(pid int, recursive bool) (_ []Child, err error) {
 			listed = append(listed, f)
 			// A narrowed helper describes only what it may signal; a
 			// process it may not is left out, not its children.
-			shown = append(shown, !full || k.checkProcess(f.p, f.info) == nil)
+			shown = append(shown, !full || k.checkProcess(sw, f.p, f.info) == nil)
 			if recursive {
 				parents = append(parents, f.p)
 			}
@@ -361,12 +365,6 @@ type tree struct {
 	exclude map[int]bool
 }
 
-// The signals that stop a tree and let it go on.
-const (
-	sigStop = Signum(unix.SIGSTOP)
-	sigCont = Signum(unix.SIGCONT)
-)
-
 // terminateTree implements Terminate with Tree on Linux. The caller has
 // validated t and both signals.
 func (k *Controller) terminateTree(ctx context.Context, t Target, opts TerminateOptions) (Termination, error) {
@@ -383,7 +381,7 @@ func (k *Controller) terminateTree(ctx context.Context, t Target, opts Terminate
 	if err != nil {
 		return Termination{}, err
 	}
-	info, err := k.checkHandle(root, t)
+	info, err := k.checkHandle(newSweep(ctx, false), root, t)
 	if err == nil && info.StartTime == "" {
 		info, err = root.statInfo()
 	}
@@ -427,14 +425,15 @@ func (tr *tree) close() {
 	}
 }
 
-// send sends sig to m through sendChecked: the policy, m's start time and
-// the per-process rules checked through m's handle just before the send.
-func (tr *tree) send(m *member, sig Signum) error {
-	return tr.k.sendChecked(m.p, Target{PID: m.p.pid, StartTime: m.startTime}, sig)
+// target is what m's sends are checked against: its pid and start time.
+func (m *member) target() Target {
+	return Target{PID: m.p.pid, StartTime: m.startTime}
 }
 
 // round stops the tree (see stop), sends sig to every member it may,
-// children before parents, and continues every member it stopped.
+// children before parents, and continues every member it stopped. ctx
+// ends it, with its error, before any member's send; the caller then
+// continues every member still stopped.
 func (tr *tree) round(ctx context.Context, sig Signum, escalation bool) error {
 	if err := tr.stop(ctx); err != nil {
 		return err
@@ -446,13 +445,20 @@ func (tr *tree) round(ctx context.Context, sig Signum, escalation bool) error {
 	}
 	// Children first: a child is signalled while its parent, stopped,
 	// still holds it in the tree (under --descendants-only a child whose
-	// parent died first would be out of the client's tree).
+	// parent died first would be out of the client's tree). The first
+	// check climbs the whole ancestry of the deepest member, and proves
+	// every member above it for the rest of the sweep.
+	sw := newSweep(ctx, true)
+	defer sw.close()
 	for i := len(tr.members) - 1; i >= 0; i-- {
 		m := tr.members[i]
 		if m.gone || m.refused != "" {
 			continue
 		}
-		err := tr.send(m, sig)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := tr.k.sendChecked(sw, m.p, m.target(), sig)
 		var pe *PolicyError
 		switch {
 		case err == nil:
@@ -478,16 +484,18 @@ func (tr *tree) round(ctx context.Context, sig Signum, escalation bool) error {
 // with every stopped member seen halted, so that no member was still
 // making a fork when its children were listed; or, if a member does not
 // halt (a vfork parent waiting for a stopped child, a task in
-// uninterruptible sleep), after settleTimeout, or when ctx is done. A
-// tree that still finds new members after passLimit passes is an error,
-// as is one beyond memberLimit members.
+// uninterruptible sleep), after settleTimeout. A tree that still finds
+// new members after passLimit passes is an error, as is one beyond
+// memberLimit members. ctx ends the passes, and the waits between them,
+// with its error; so does Close (ErrClosed) at the next STOP. The caller
+// continues every member stopped.
 func (tr *tree) stop(ctx context.Context) error {
 	limit := tr.k.passLimit()
 	settleBy := time.Now().Add(settleTimeout)
 	delay := 50 * time.Microsecond
 	for growing := 0; ; {
 		settled := tr.settled()
-		added, err := tr.pass()
+		added, err := tr.pass(ctx)
 		if err != nil {
 			return err
 		}
@@ -497,15 +505,16 @@ func (tr *tree) stop(ctx context.Context) error {
 			}
 			continue
 		}
-		if settled || ctx.Err() != nil || time.Now().After(settleBy) {
+		if settled || time.Now().After(settleBy) {
 			return nil
 		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
 		case <-t.C:
 		}
-		t.Stop()
 		delay = min(2*delay, 5*time.Millisecond)
 	}
 }
@@ -521,11 +530,19 @@ func (tr *tree) settled() bool {
 	return true
 }
 
-// pass is one pass of stop; it returns how many members it added.
-func (tr *tree) pass() (added int, err error) {
+// pass is one pass of stop, and one sweep of checks; it returns how many
+// members it added. Each STOP is checked as every send is (checkSend),
+// then sent through k's stoppedSet, which Close continues. ctx ends the
+// pass, before any member, with its error.
+func (tr *tree) pass(ctx context.Context) (added int, err error) {
 	limit := tr.k.memberLimit()
 	tr.l.pass()
+	sw := newSweep(ctx, true)
+	defer sw.close()
 	for i := 0; i < len(tr.members); i++ {
+		if err := ctx.Err(); err != nil {
+			return added, err
+		}
 		m := tr.members[i]
 		if m.gone {
 			continue
@@ -535,7 +552,10 @@ func (tr *tree) pass() (added int, err error) {
 			continue
 		}
 		if !m.stopped && m.refused == "" {
-			err := tr.send(m, sigStop)
+			err := tr.k.checkSend(sw, m.p, m.target(), sigStop)
+			if err == nil {
+				err = tr.k.stopped.stop(m.p)
+			}
 			var pe *PolicyError
 			switch {
 			case err == nil:
@@ -583,12 +603,11 @@ func (tr *tree) skip(pid int) bool {
 	return m != nil && !errors.Is(m.p.Signal(None), unix.ESRCH)
 }
 
-// resume sends CONT to every member still stopped, children first. CONT
-// is checked as every send is; if that check fails (the member left the
-// client's tree when its parent died, say), CONT is sent through the
-// member's handle all the same: it only undoes this call's own STOP, to
-// the very process that got it, and a process must never be left
-// stopped.
+// resume sends CONT to every member still stopped, children first,
+// through k's stoppedSet (nothing to one Close has continued already).
+// CONT is not checked against the policy: it only undoes this call's own
+// STOP, to the very process that got it, and a process must never be left
+// stopped, even one that has left the client's tree since.
 func (tr *tree) resume() {
 	for i := len(tr.members) - 1; i >= 0; i-- {
 		m := tr.members[i]
@@ -596,9 +615,7 @@ func (tr *tree) resume() {
 			continue
 		}
 		m.stopped, m.halted = false, false
-		if err := tr.send(m, sigCont); err != nil {
-			m.p.Signal(sigCont)
-		}
+		tr.k.stopped.cont(m.p)
 	}
 }
 

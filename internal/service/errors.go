@@ -2,6 +2,7 @@ package service
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"syscall"
@@ -23,10 +24,14 @@ const (
 // name the platform does not know. Clients recognise the error by it.
 const ReasonUnknownSignal = "unknown-signal"
 
-// rpcError maps an error from package signal to its JSON-RPC error. An
+// rpcError maps an error from package signal to its JSON-RPC error; a
+// call cut short by its context is -32000 ECANCELED, as ErrClosed is. An
 // error it does not know is returned as it is: a bug, which the server
 // answers with -32603 and logs.
 func rpcError(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		err = &signal.OSError{Errno: syscall.ECANCELED, Reason: signal.ReasonStopping}
+	}
 	var osErr *signal.OSError
 	var policyErr *signal.PolicyError
 	var pidErr *signal.PIDError
