@@ -20,8 +20,10 @@ type config struct {
 	framing         rpc.Framing
 	maxMessageBytes int64
 	allowGroups     bool
+	allowInit       bool
 	allowUIDs       []int
 	descendantsOnly bool
+	descendantsOf   int
 	logLevel        slog.Level
 	spin            time.Duration
 	showVersion     bool
@@ -44,26 +46,34 @@ Example:
 
 const usageSafety = `
 Safety: pid -1 (every process) is always refused; pid 0 and other negative
-pids (process groups) are refused unless --allow-groups; sigrpc's own pid and
-threads are refused for every signal but NONE. On Linux every check and every
-send go through one pidfd, so the process checked is the process signalled,
-and every send is checked at the time it is made.
+pids (process groups) are refused unless --allow-groups; sigrpc's own pid,
+threads and process group are refused for every signal but NONE; so is
+pid 1, the init of sigrpc's pid namespace, unless --allow-init. On Linux
+every check and every send go through one pidfd, so the process checked is
+the process signalled, and every send is checked at the time it is made.
 
 Narrowing the policy (Linux), for when sigrpc runs with more privilege than
 its client (as root, or setuid, on behalf of an ordinary program); a narrowed
-helper also describes (inspect, wait) only what it may signal:
-  --allow-uid UID      only processes whose real uid is UID (repeat for more)
-  --descendants-only   only descendants of sigrpc's parent: the client's own
-                       process tree (refuses to start if the parent is
-                       unknown: parent pid 0 or 1)
-Either one refuses process groups, whose members cannot all be checked, so
-neither may be combined with --allow-groups.
+helper also describes (inspect, wait, children) only what it may signal:
+  --allow-uid UID       only processes whose real uid is UID (repeat for more)
+  --descendants-of PID  only descendants of the client PID, which must be
+                        sigrpc's parent when it starts (else it refuses to
+                        start): the clients pass their own pid
+  --descendants-only    only descendants of sigrpc's parent, whoever that is
+                        at start (refuses to start with parent pid 0 or 1;
+                        cannot tell a subreaper that adopted it from its
+                        client: prefer --descendants-of)
+Each refuses process groups, whose members cannot all be checked, so none
+may be combined with --allow-groups.
 
 End of input: every request read is finished (waits run to their timeout) and
-answered, then sigrpc exits 0. SIGTERM/SIGINT or the parent's death: blocking
-calls are cancelled and answered, output is flushed within 2 s, then exit 0
-(1 if answers could not be written); a second SIGTERM exits at once.
-Exit status 1 if standard output is closed; 2 for bad flags.
+answered, then sigrpc exits 0. SIGTERM, SIGINT, SIGHUP, SIGQUIT (any signal
+that would end it) or the parent's death: blocking calls are cancelled and
+answered, output is flushed within 2 s, then exit 0 (1 if answers could not
+be written); a second such signal ends it at once. Either way, every process
+a tree call stopped is continued first; only SIGKILL can prevent that.
+Exit status 1 if standard input or output is closed (or /dev/null) at start,
+or output is lost; 2 for bad flags.
 `
 
 // parseFlags parses args. --help prints the usage to stdout and returns
@@ -75,7 +85,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	framing := fs.String("framing", "auto", "message framing: auto, ndjson or lsp")
 	level := fs.String("log-level", "error", "stderr log level: error, warn, info or debug (debug logs every request)")
 	fs.Int64Var(&cfg.maxMessageBytes, "max-message-bytes", cfg.maxMessageBytes, "largest message accepted, in bytes")
-	fs.BoolVar(&cfg.allowGroups, "allow-groups", false, "permit pid 0 and pids below -1 (process groups)")
+	fs.BoolVar(&cfg.allowGroups, "allow-groups", false, "permit pid 0 and pids below -1 (process groups other than sigrpc's own)")
+	fs.BoolVar(&cfg.allowInit, "allow-init", false, "permit signals to pid 1, the init of sigrpc's pid namespace")
 	fs.Func("allow-uid", "signal only processes whose real uid is `UID` (repeatable)", func(v string) error {
 		uid, err := strconv.Atoi(v)
 		if err != nil || uid < 0 {
@@ -84,7 +95,15 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 		cfg.allowUIDs = append(cfg.allowUIDs, uid)
 		return nil
 	})
-	fs.BoolVar(&cfg.descendantsOnly, "descendants-only", false, "signal only descendants of sigrpc's parent (the client's own tree)")
+	fs.BoolVar(&cfg.descendantsOnly, "descendants-only", false, "signal only descendants of sigrpc's parent, whichever process that is at start")
+	fs.Func("descendants-of", "signal only descendants of `PID`, which must be sigrpc's parent at start (the client passes its own pid)", func(v string) error {
+		pid, err := strconv.Atoi(v)
+		if err != nil || pid <= 1 {
+			return fmt.Errorf("not a client pid: %q", v)
+		}
+		cfg.descendantsOf = pid
+		return nil
+	})
 	fs.DurationVar(&cfg.spin, "spin", cfg.spin, "after answering, watch stdin this long before sleeping on it (0: sleep at once)")
 	fs.BoolVar(&cfg.showVersion, "version", false, "print the version and exit")
 	help := fs.Bool("help", false, "print this help and exit")
@@ -106,8 +125,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	if cfg.spin < 0 || cfg.spin > spinread.MaxWindow {
 		return cfg, fmt.Errorf("--spin must be between 0 and %v, not %v", spinread.MaxWindow, cfg.spin)
 	}
-	if cfg.allowGroups && (len(cfg.allowUIDs) > 0 || cfg.descendantsOnly) {
-		return cfg, errors.New("--allow-groups cannot be combined with --allow-uid or --descendants-only")
+	if cfg.allowGroups && (len(cfg.allowUIDs) > 0 || cfg.descendantsOnly || cfg.descendantsOf != 0) {
+		return cfg, errors.New("--allow-groups cannot be combined with --allow-uid, --descendants-only or --descendants-of")
 	}
 	var err error
 	if cfg.framing, err = rpc.ParseFraming(*framing); err != nil {

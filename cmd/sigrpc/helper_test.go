@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -68,6 +69,22 @@ type helperProc struct {
 	stdout     *bufio.Reader
 	stderr     *bytes.Buffer
 	lines      chan string // ndjson response lines, read in the background
+
+	waitOnce sync.Once
+	exited   chan struct{} // closed once cmd.Wait has returned
+	waitErr  error         // cmd.Wait's result, after exited
+}
+
+// wait returns a channel closed once the helper has exited and been
+// reaped; cmd.Wait is called once, however many wait for it.
+func (h *helperProc) wait() <-chan struct{} {
+	h.waitOnce.Do(func() {
+		go func() {
+			h.waitErr = h.cmd.Wait()
+			close(h.exited)
+		}()
+	})
+	return h.exited
 }
 
 // startHelper starts sigrpc with args and stops it when the test ends.
@@ -79,7 +96,14 @@ func startHelper(t *testing.T, args ...string) *helperProc {
 // startBinary starts the sigrpc at path with args.
 func startBinary(t *testing.T, path string, args ...string) *helperProc {
 	t.Helper()
+	return startBinaryAttr(t, path, nil, args...)
+}
+
+// startBinaryAttr starts the sigrpc at path with attr and args.
+func startBinaryAttr(t *testing.T, path string, attr *syscall.SysProcAttr, args ...string) *helperProc {
+	t.Helper()
 	cmd := exec.Command(path, args...)
+	cmd.SysProcAttr = attr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -88,20 +112,18 @@ func startBinary(t *testing.T, path string, args ...string) *helperProc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &helperProc{cmd: cmd, stdin: stdin, stdoutPipe: stdout, stdout: bufio.NewReader(stdout), stderr: &bytes.Buffer{}}
+	h := &helperProc{cmd: cmd, stdin: stdin, stdoutPipe: stdout, stdout: bufio.NewReader(stdout), stderr: &bytes.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = h.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-h.wait():
 		case <-time.After(5 * time.Second):
 			cmd.Process.Kill()
-			<-done
+			<-h.wait()
 			t.Errorf("sigrpc did not exit within 5s of stdin closing")
 		}
 	})
@@ -159,15 +181,13 @@ func (h *helperProc) call(t *testing.T, req string) string {
 // waitExit waits up to 10 s for the helper to exit and returns its status.
 func (h *helperProc) waitExit(t *testing.T) (int, error) {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- h.cmd.Wait() }()
 	select {
-	case err := <-done:
+	case <-h.wait():
 		var exit *exec.ExitError
-		if err == nil || errors.As(err, &exit) {
+		if h.waitErr == nil || errors.As(h.waitErr, &exit) {
 			return h.cmd.ProcessState.ExitCode(), nil
 		}
-		return -1, err
+		return -1, h.waitErr
 	case <-time.After(10 * time.Second):
 		h.cmd.Process.Kill()
 		t.Fatalf("sigrpc did not exit within 10s")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -44,10 +45,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "sigrpc %s\n", version.Version) // the clients carry the same one
 		return exitOK
 	}
-	ctx, cancel := stopOnSignals()
-	defer cancel()
-	parent, release, err := watchParent(ctx, cancel)
-	if err != nil && cfg.descendantsOnly {
+	stop := stopOnSignals()
+	defer stop.Stop()
+	ctx, cancel := stop.Context(), stop.Cancel
+	if err := checkStdio(stdin, stdout); err != nil {
+		fmt.Fprintf(stderr, "sigrpc: %v\n", err)
+		return exitFailure
+	}
+	parent, release, err := watchParent(ctx, cancel, cfg.descendantsOf)
+	switch {
+	case err != nil && cfg.descendantsOf != 0:
+		fmt.Fprintf(stderr, "sigrpc: --descendants-of %d: %v, so the client's process tree cannot be known; refusing to start\n", cfg.descendantsOf, err)
+		return exitBadUsage
+	case err != nil && cfg.descendantsOnly:
 		fmt.Fprintf(stderr, "sigrpc: --descendants-only: %v, so the client's process tree cannot be known; refusing to start\n", err)
 		return exitBadUsage
 	}
@@ -64,12 +74,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer unwatch()
 	}
-	policy := signal.Policy{AllowGroups: cfg.allowGroups, Self: os.Getpid(), AllowUIDs: cfg.allowUIDs}
-	if cfg.descendantsOnly {
+	policy := signal.Policy{
+		AllowGroups: cfg.allowGroups,
+		AllowInit:   cfg.allowInit,
+		Self:        os.Getpid(),
+		SelfGroup:   syscall.Getpgrp(),
+		AllowUIDs:   cfg.allowUIDs,
+	}
+	if cfg.descendantsOnly || cfg.descendantsOf != 0 {
 		policy.DescendantsOf = parent
 	}
 	controller := signal.NewController(policy)
-	defer controller.Close()
+	// Whatever ends the session, even a deadline that leaves calls
+	// running or a second stop signal, continues what they stopped.
+	closeController := sync.OnceFunc(func() { controller.Close() })
+	stop.BeforeForcedExit(closeController)
+	defer closeController()
 	srv := newServer(service.Methods(controller), cfg, log)
 	if f, ok := stdin.(*os.File); ok {
 		if stdin, err = spinread.New(f, cfg.spin); err != nil {
@@ -97,5 +117,6 @@ func newServer(methods []rpc.Method, cfg config, log *slog.Logger) *rpc.Server {
 		Logger:          log,
 		Version:         version.Version,
 		Busy:            service.Busy(),
+		BatchFull:       service.BatchFull(),
 	})
 }

@@ -25,7 +25,8 @@ import (
 // process details the helper reads about its targets), any socket, and
 // any raw system call, which the scan could not see through.
 //
-// Allowed, and why: //go:embed data (internal/version's VERSION), which
+// Allowed, and why: a raw rt_sigaction(2), which sets how a signal is
+// handled; //go:embed data (internal/version's VERSION), which
 // is part of the binary, not read at run time; os.NewFile, which wraps a
 // descriptor already open (stdin, stdout, a pidfd); and the command line,
 // which the client chooses when it starts the helper. The Go runtime
@@ -128,6 +129,9 @@ func (s *sourceScan) scanSource(fset *token.FileSet, name string, src []byte) er
 			if sel == nil {
 				return true
 			}
+			if rawSigaction(n, path, name, pkgs) {
+				checked[sel] = true
+			}
 			if arg, ok := opensPath[path][name]; ok {
 				checked[sel] = true
 				if arg < len(n.Args) && procPath(n.Args[arg], pkgs) {
@@ -155,6 +159,16 @@ func (s *sourceScan) scanSource(fset *token.FileSet, name string, src []byte) er
 		return true
 	})
 	return nil
+}
+
+// rawSigaction reports whether call, naming path.name, is a raw
+// rt_sigaction(2): it sets how a signal is handled and opens nothing.
+func rawSigaction(call *ast.CallExpr, path, name string, pkgs map[string]string) bool {
+	if path != "golang.org/x/sys/unix" || !strings.HasPrefix(name, "RawSyscall") || len(call.Args) == 0 {
+		return false
+	}
+	_, argPath, argName := pkgSelector(call.Args[0], pkgs)
+	return argPath == path && argName == "SYS_RT_SIGACTION"
 }
 
 func (s *sourceScan) add(fset *token.FileSet, pos token.Pos, what string) {
@@ -293,6 +307,9 @@ func TestOnlyStdioReachesTheHelperInTheSource(t *testing.T) {
 			{"syscall, expansion, sockets, raw calls", `import ("net"; "os"; "syscall")
 				func f() { syscall.Getenv("X"); os.ExpandEnv("$X"); syscall.Socket(1, 1, 0); syscall.Syscall(2, 0, 0, 0) }`,
 				[]string{"imports net", "syscall.Getenv", "os.ExpandEnv", "syscall.Socket", "syscall.Syscall is a raw"}},
+			{"raw rt_sigaction only", `import "golang.org/x/sys/unix"
+				func f() { unix.RawSyscall6(unix.SYS_RT_SIGACTION, 32, 0, 0, 8, 0, 0); unix.RawSyscall(unix.SYS_OPENAT, 0, 0, 0) }`,
+				[]string{"golang.org/x/sys/unix.RawSyscall is a raw"}},
 			{"dot import", `import . "os"
 				func f() { Getenv("X") }`,
 				[]string{"dot-imports os"}},

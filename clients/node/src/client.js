@@ -24,6 +24,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * @property {string | undefined} [command] path (or name on `PATH`) of the helper; default: `$SIGRPC_BIN`,
  *   else the helper in the platform package (`@sigrpc/<platform>-<arch>`), else `sigrpc` on `PATH`
  * @property {readonly string[] | undefined} [args] extra helper flags, e.g. `['--descendants-only']`
+ *   (passed as `--descendants-of=<this process's pid>`)
  * @property {number | undefined} [rpcTimeout] default deadline of every call, in milliseconds (0, the default: none)
  * @property {boolean | undefined} [unref] do not keep the event loop alive while no call is pending
  */
@@ -198,7 +199,13 @@ export class Client {
     }
     const command = findHelper(options.command);
     this.#rpcTimeout = rpcTimeoutArg(options.rpcTimeout ?? 0);
-    const args = [...(options.args ?? []), '--framing', 'ndjson'];
+    // --descendants-only names this process, so that the helper refuses
+    // to start if it is not its parent, rather than serve whoever adopted it.
+    const args = [
+      ...(options.args ?? []).map((a) => (a === '--descendants-only' ? `--descendants-of=${process.pid}` : a)),
+      '--framing',
+      'ndjson',
+    ];
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });

@@ -4,7 +4,7 @@
 // and ABSENT_PID are signalled; refusals use pid -1 with the null signal.
 
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -235,6 +235,10 @@ describe('kill', { timeout: 10_000 }, () => {
     const desc = await Client.start({ args: ['--descendants-only'] });
     try {
       await rejects(uid.kill(child.pid, 'NONE'), PolicyError, { reason: 'uid' });
+      // --descendants-only names this process, so an adopted helper would refuse to start.
+      const argv = readFileSync(`/proc/${desc.pid}/cmdline`, 'utf8').split('\0');
+      assert.ok(argv.includes(`--descendants-of=${process.pid}`), argv.join(' '));
+      assert.ok(!argv.includes('--descendants-only'), argv.join(' '));
       // This process is the helper's parent, not its own descendant.
       await rejects(desc.kill(process.pid, 'NONE'), PolicyError, { reason: 'not-descendant' });
       assert.equal(await desc.kill(child.pid, 'NONE'), true);

@@ -113,6 +113,19 @@ def test_policy_refusals(client: Client, pid: int, reason: str) -> None:
     assert (refused.value.reason, refused.value.code) == (reason, -32001)
 
 
+def test_descendants_only_names_this_process(child: subprocess.Popen[bytes]) -> None:
+    """--descendants-only reaches the helper as --descendants-of this process,
+    so that a helper adopted by another process refuses to start."""
+    with Client(args=["--descendants-only"]) as c:
+        argv = Path(f"/proc/{c.pid}/cmdline").read_bytes().split(b"\0")
+        assert f"--descendants-of={os.getpid()}".encode() in argv
+        assert b"--descendants-only" not in argv
+        c.kill(child.pid, "NONE")  # a child of this process: allowed
+        with pytest.raises(PolicyError) as refused:
+            c.kill(os.getpid(), "NONE")  # the helper's parent, not its descendant
+        assert refused.value.reason == "not-descendant"
+
+
 def test_permission_error(child: subprocess.Popen[bytes], tmp_path: Path) -> None:
     if os.geteuid() != 0 or not shutil.which("setpriv"):
         pytest.skip("needs root and setpriv to run the helper as another user")

@@ -182,6 +182,7 @@ export type ClientOptions = {
     command?: string | undefined;
     /**
      * extra helper flags, e.g. `['--descendants-only']`
+     * (passed as `--descendants-of=<this process's pid>`)
      */
     args?: readonly string[] | undefined;
     /**

@@ -37,6 +37,10 @@ def helper_argv(
 ) -> list[str]:
     """The helper's command line: ndjson framing, ``--spin`` if given, then args.
 
+    ``--descendants-only`` in args is passed as ``--descendants-of`` this
+    process's pid: the helper then refuses to start unless this process is
+    its parent, rather than serving whichever process adopted it.
+
     Raises:
         FileNotFoundError: as find_helper.
         ValueError: spin is not between 0 and MAX_SPIN seconds.
@@ -49,7 +53,11 @@ def helper_argv(
         if not 0 <= spin <= MAX_SPIN:  # also refuses NaN
             raise ValueError(f"spin must be between 0 and {MAX_SPIN} seconds, not {spin!r}")
         argv.append(f"--spin={round(spin * 1e9)}ns")
-    return [*argv, *args]
+    return [*argv, *(_descendants_of() if a == "--descendants-only" else a for a in args)]
+
+
+def _descendants_of() -> str:
+    return f"--descendants-of={os.getpid()}"
 
 
 def _executable(path: str | os.PathLike[str]) -> bool:

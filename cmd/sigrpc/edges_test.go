@@ -1,0 +1,435 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sigrpc/sigrpc/internal/proctest"
+)
+
+// These tests prove the safety edges of the README's threat model: init
+// and the helper's own process group are refused, a closed stdin or
+// stdout stops the helper before it serves, no signal to the helper
+// leaves a tree stopped, deep trees under --descendants-only do not hold
+// up the session, and an adopted helper refuses to serve a tree it cannot
+// know.
+
+// answersByID reads ndjson answers and returns them keyed by id.
+func answersByID(t *testing.T, out string) map[int]string {
+	t.Helper()
+	m := map[int]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var a struct{ ID int }
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("not an answer: %q", line)
+		}
+		m[a.ID] = line
+	}
+	return m
+}
+
+// TestInitIsRefusedByDefault runs the helper in a private pid namespace
+// whose pid 1 is a shell that traps TERM: every signalling method is
+// refused as init, NONE is not, and nothing reaches the trap. With
+// --allow-init the same kill reaches it, which shows the trap would have
+// told.
+func TestInitIsRefusedByDefault(t *testing.T) {
+	needRootAnd(t, "unshare", "bash")
+	run := func(t *testing.T, requests []string, flags ...string) (string, string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		script := `trap 'echo "init got TERM" >&2' TERM; "$0" "$@"; true`
+		cmd := exec.CommandContext(ctx, "unshare", append([]string{"--fork", "--pid", "--mount-proc", "bash", "-c", script, binPath}, flags...)...)
+		cmd.Stdin = strings.NewReader(strings.Join(requests, "\n") + "\n")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("unshare: %v; stderr %q", err, stderr.String())
+		}
+		return stdout.String(), stderr.String()
+	}
+	refused := func(id int) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"error":{"code":-32001,"message":"refused by policy: init","data":{"reason":"init"}}}`, id)
+	}
+	out, stderr := run(t, []string{
+		`{"jsonrpc":"2.0","id":1,"method":"kill","params":[1,"TERM"]}`,
+		`{"jsonrpc":"2.0","id":2,"method":"kill","params":[1,"KILL"]}`,
+		`{"jsonrpc":"2.0","id":3,"method":"terminate","params":[1]}`,
+		`{"jsonrpc":"2.0","id":4,"method":"terminate","params":{"pid":1,"signal":"CONT","escalate":"TERM","timeout_ms":0}}`,
+		`{"jsonrpc":"2.0","id":5,"method":"terminate","params":{"pid":1,"tree":true}}`,
+		`{"jsonrpc":"2.0","id":6,"method":"kill","params":[1,"NONE"]}`,
+	})
+	got := answersByID(t, out)
+	for id := 1; id <= 5; id++ {
+		if got[id] != refused(id) {
+			t.Errorf("request %d: %s, want %s", id, got[id], refused(id))
+		}
+	}
+	if want := `{"jsonrpc":"2.0","id":6,"result":true}`; got[6] != want {
+		t.Errorf("NONE, the existence probe: %s, want %s", got[6], want)
+	}
+	if strings.Contains(stderr, "init got TERM") {
+		t.Errorf("init got TERM; stderr %q", stderr)
+	}
+
+	out, stderr = run(t, []string{`{"jsonrpc":"2.0","id":1,"method":"kill","params":[1,"TERM"]}`}, "--allow-init")
+	if want := `{"jsonrpc":"2.0","id":1,"result":true}` + "\n"; out != want || !strings.Contains(stderr, "init got TERM") {
+		t.Errorf("--allow-init: %q, stderr %q; want %q and the trap's message", out, stderr, want)
+	}
+}
+
+// startURGBlocker starts a process in process group pgid (0: a group of
+// its own) that blocks URG, so that a URG sent to it stays pending where
+// the test can see it. It ends when the test does.
+func startURGBlocker(t *testing.T, pgid int) int {
+	t.Helper()
+	cmd := exec.Command("python3", "-c", `import signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGURG})
+print("ready", flush=True)
+sys.stdin.read()`)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	if line, err := readLine(bufio.NewReader(stdout), 10*time.Second); err != nil || line != "ready" {
+		t.Fatalf("the URG blocker did not start: %q, %v", line, err)
+	}
+	return cmd.Process.Pid
+}
+
+// hasPendingURG reports whether URG is pending for pid.
+func hasPendingURG(t *testing.T, pid int) bool {
+	t.Helper()
+	const urg = 1 << (syscall.SIGURG - 1)
+	for _, key := range []string{"SigPnd", "ShdPnd"} {
+		m, err := strconv.ParseUint(proctest.StatusLine(pid, key), 16, 64)
+		if err != nil {
+			t.Fatalf("reading %s of %d: %v", key, pid, err)
+		}
+		if m&urg != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOwnProcessGroupIsSelf: the helper's own process group, as pid 0 or
+// as its id, is refused as self through kill and terminate, with and
+// without --allow-groups; a process sharing the group gets nothing. A
+// group the test created still gets the URG under --allow-groups, which
+// shows the check would see a send.
+func TestOwnProcessGroupIsSelf(t *testing.T) {
+	needRootAnd(t, "python3")
+	for _, flags := range [][]string{nil, {"--allow-groups"}} {
+		t.Run(strings.Join(append([]string{"flags"}, flags...), " "), func(t *testing.T) {
+			h := startBinaryAttr(t, binPath, &syscall.SysProcAttr{Setpgid: true}, flags...)
+			pgid := h.cmd.Process.Pid
+			member := startURGBlocker(t, pgid)
+			for i, params := range []string{
+				`[0,"URG"]`,
+				fmt.Sprintf(`[%d,"URG"]`, -pgid),
+			} {
+				for _, method := range []string{"kill", "terminate"} {
+					req := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":%q,"params":%s}`, i, method, params)
+					if method == "terminate" {
+						req = strings.Replace(req, `"URG"]`, `"URG",0,null]`, 1)
+					}
+					want := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"error":{"code":-32001,"message":"refused by policy: self","data":{"reason":"self"}}}`, i)
+					if got := h.call(t, req); got != want {
+						t.Errorf("%s: %s, want %s", req, got, want)
+					}
+				}
+			}
+			if hasPendingURG(t, member) {
+				t.Errorf("the process in the helper's group got URG")
+			}
+			if flags == nil {
+				return
+			}
+			other := startURGBlocker(t, 0)
+			if got := h.call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":9,"method":"kill","params":[%d,"URG"]}`, -other)); got != `{"jsonrpc":"2.0","id":9,"result":true}` {
+				t.Fatalf("URG to a group the test created: %s", got)
+			}
+			if !hasPendingURG(t, other) {
+				t.Errorf("the URG sent to a group the test created is not pending: the check cannot see a send")
+			}
+		})
+	}
+}
+
+// TestClosedStdioAtStartExitsOne: a stdin or stdout closed at start, or
+// /dev/null (which Go's runtime puts in place of a closed one), is exit 1
+// with a message, and nothing is served.
+func TestClosedStdioAtStartExitsOne(t *testing.T) {
+	req := `{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}`
+	for _, c := range []struct{ name, redirect, says string }{
+		{"stdout closed", ">&-", "standard output is closed"},
+		{"stdout /dev/null", ">/dev/null", "standard output is closed"},
+		{"stdin closed", "<&-", "standard input is closed"},
+		{"stdin /dev/null", "</dev/null", "standard input is closed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("sh", "-c", fmt.Sprintf(`echo '%s' | "$0" %s`, req, c.redirect), binPath)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if code := cmd.ProcessState.ExitCode(); code != exitFailure {
+				t.Errorf("exit status %d (%v), want %d", code, err, exitFailure)
+			}
+			if stdout.Len() > 0 || !strings.Contains(stderr.String(), c.says) {
+				t.Errorf("stdout %q, stderr %q; want nothing served and %q", stdout.String(), stderr.String(), c.says)
+			}
+		})
+	}
+}
+
+var (
+	vforkerOnce sync.Once
+	vforkerPath string
+	vforkerErr  error
+)
+
+// vforker returns the path of testdata/vforker.c, compiled: a process
+// that stays inside vfork, where it cannot be stopped, until its child
+// ends. It skips the test where no C compiler is installed, and fails it
+// under CI, which installs one.
+func vforker(t *testing.T) string {
+	t.Helper()
+	vforkerOnce.Do(func() {
+		dir := filepath.Dir(binPath)
+		vforkerPath = filepath.Join(dir, "vforker")
+		out, err := exec.Command("cc", "-O", "-o", vforkerPath, "testdata/vforker.c").CombinedOutput()
+		if err != nil {
+			vforkerErr = fmt.Errorf("cc: %v: %s", err, out)
+		}
+	})
+	if vforkerErr != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(vforkerErr)
+		}
+		t.Skip(vforkerErr)
+	}
+	return vforkerPath
+}
+
+// stoppedIn returns the processes of pids in state T.
+func stoppedIn(pids []int) []int {
+	return slices.DeleteFunc(slices.Clone(pids), func(pid int) bool { return proctest.State(pid) != "T" })
+}
+
+// TestStopSignalsLeaveNothingStopped signals the helper in the middle of
+// a tree's stop pass, made slow by a member held inside vfork: whatever
+// the signal, and after a second one that ends the helper at once, no
+// member is left stopped. Real-time signal 34, which Go reserves, is
+// ignored: the call goes on, and the helper ends with its input.
+func TestStopSignalsLeaveNothingStopped(t *testing.T) {
+	vf := vforker(t)
+	for _, c := range []struct {
+		name      string
+		sigs      []syscall.Signal
+		ignored   bool // the helper goes on
+		cancelled bool // the call is answered ECANCELED
+	}{
+		{"HUP", []syscall.Signal{syscall.SIGHUP}, false, true},
+		{"QUIT", []syscall.Signal{syscall.SIGQUIT}, false, true},
+		{"TERM", []syscall.Signal{syscall.SIGTERM}, false, true},
+		{"INT then INT", []syscall.Signal{syscall.SIGINT, syscall.SIGINT}, false, false},
+		{"RTMIN+1, 35", []syscall.Signal{35}, false, true},
+		{"34, which Go reserves", []syscall.Signal{34}, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			// The root, the vfork parent and its child, and a sleep.
+			n := startNursery(t, fmt.Sprintf("%q & sleep 1000 & wait", vf))
+			pids := waitTree(t, n.root, 4, 1, 0)
+			h := startHelper(t)
+			h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"terminate","params":{"pid":%d,"tree":true,"escalate":null,"timeout_ms":0}}`+"\n", n.root))
+			// The stop pass has begun once a member is stopped; it then
+			// waits for the vfork parent, which cannot halt.
+			waitFor(t, "the stop pass to stop a member", func() bool { return len(stoppedIn(pids)) > 0 })
+			for _, sig := range c.sigs {
+				h.cmd.Process.Signal(sig)
+			}
+			if c.ignored {
+				h.stdin.Close()
+			}
+			if c.cancelled {
+				want := `{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"Operation canceled","data":{"errno":"ECANCELED","errnum":125,"reason":"the helper is stopping"}}}`
+				if got := h.next(t); got != want {
+					t.Errorf("answer %s, want %s", got, want)
+				}
+			}
+			h.waitExit(t)
+			waitFor(t, "no member to be left stopped", func() bool { return len(stoppedIn(pids)) == 0 })
+		})
+	}
+}
+
+// chain is a nursery script for a chain of processes: depth shells, each
+// the parent of the next, and a sleep at the bottom.
+func chain(depth int) string {
+	return fmt.Sprintf(`export S='if [ "$D" -gt 0 ]; then D=$((D-1)) sh -c "$S"; else exec sleep 1000; fi'; D=%d sh -c "$S"`, depth-1)
+}
+
+// TestDeepChainDoesNotHoldUpTheSession: under --descendants-only, children
+// of a 1000-deep chain is answered within 2 s, and a signum sent after it
+// is answered first, within 1 s: ancestry is proven once per link, and
+// the listing runs beside the reader.
+func TestDeepChainDoesNotHoldUpTheSession(t *testing.T) {
+	const depth = 1000
+	n := startNursery(t, chain(depth))
+	// The root, depth shells below it, and the sleep.
+	waitFor(t, "the chain to be built", func() bool {
+		pids := treeOf(n.root)
+		return len(pids) == depth+1 && proctest.Comm(pids[len(pids)-1]) == "sleep"
+	})
+	h := startBinary(t, plainBinPath, "--descendants-only")
+	h.readLines()
+	start := time.Now()
+	h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"children","params":{"pid":%d,"recursive":true}}`+"\n", n.root))
+	h.send(t, `{"jsonrpc":"2.0","id":2,"method":"signum","params":["TERM"]}`+"\n")
+	first := h.next(t)
+	firstAfter := time.Since(start)
+	second := h.next(t)
+	secondAfter := time.Since(start)
+	if first != `{"jsonrpc":"2.0","id":2,"result":15}` {
+		t.Fatalf("first answer %.200s, want signum's: children held up the session", first)
+	}
+	if firstAfter > time.Second {
+		t.Errorf("signum answered after %v, want within 1 s", firstAfter)
+	}
+	var listing struct{ Result []struct{ PID int } }
+	if err := json.Unmarshal([]byte(second), &listing); err != nil || len(listing.Result) != depth {
+		t.Fatalf("children: %d members (%v), want %d: %.300s", len(listing.Result), err, depth, second)
+	}
+	if secondAfter > 2*time.Second {
+		t.Errorf("children of a %d-deep chain took %v, want within 2 s", depth, secondAfter)
+	}
+}
+
+// adoptedLaunch is a child subreaper, as a service manager or container
+// init is: it starts a victim (a sleep), then a launcher that starts the
+// helper and exits before the helper runs, as a client that dies at once
+// would. The launcher's child waits until it has been adopted by the
+// subreaper, then execs the helper with the flags given ("{launcher}"
+// replaced by the launcher's pid) and a kill request (signal argv[2]) for
+// the victim, a descendant of the subreaper but not of the launcher. It
+// reports "helper-exit STATUS" on fd 3, then kills and reaps the victim
+// once its stdin closes.
+const adoptedLaunch = `
+import ctypes, os, sys, time
+binpath, sig, flags = sys.argv[1], sys.argv[2], sys.argv[3:]
+if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+    sys.exit("prctl: %s" % os.strerror(ctypes.get_errno()))
+reaper = os.getpid()
+victim = os.fork()
+if victim == 0:
+    os.execvp("sleep", ["sleep", "30"])
+r, w = os.pipe()
+os.write(w, ('{"jsonrpc":"2.0","id":1,"method":"kill","params":[%d,"%s"]}\n' % (victim, sig)).encode())
+os.close(w)
+launcher = os.fork()
+if launcher == 0:
+    launcher = os.getpid()
+    if os.fork() == 0:
+        deadline = time.monotonic() + 5
+        while os.getppid() != reaper and time.monotonic() < deadline:
+            time.sleep(0.001)
+        os.dup2(r, 0)
+        os.execv(binpath, [binpath] + [f.replace("{launcher}", str(launcher)) for f in flags])
+    os._exit(0)
+os.close(r)
+os.waitpid(launcher, 0)
+while True:
+    pid, status = os.waitpid(-1, 0)
+    if pid != victim:
+        os.write(3, ("helper-exit %d\n" % os.waitstatus_to_exitcode(status)).encode())
+        break
+sys.stdin.read()
+os.kill(victim, 9)
+os.waitpid(victim, 0)
+`
+
+// TestAdoptedHelperRefusesToStart: a helper whose client exited before it
+// started, and which a subreaper adopted, refuses to start under
+// --descendants-of the client (exit 2), and signals nothing.
+// --descendants-only, which can only take its parent at start for the
+// client, serves the subreaper's tree instead: what the README says it
+// cannot know.
+func TestAdoptedHelperRefusesToStart(t *testing.T) {
+	needRootAnd(t, "python3")
+	run := func(t *testing.T, sig string, flags ...string) (int, string, string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "python3", append([]string{"-c", adoptedLaunch, binPath, sig}, flags...)...)
+		reports, reportW, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reports.Close()
+		cmd.ExtraFiles = []*os.File{reportW}
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		reportW.Close()
+		line, err := readLine(bufio.NewReader(reports), 15*time.Second)
+		exit := -1
+		if _, serr := fmt.Sscanf(line, "helper-exit %d", &exit); err != nil || serr != nil {
+			t.Fatalf("no report from the subreaper: %q, %v; stderr %q", line, err, stderr.String())
+		}
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("the subreaper: %v; stderr %q", err, stderr.String())
+		}
+		return exit, stdout.String(), stderr.String()
+	}
+	exit, stdout, stderr := run(t, "TERM", "--descendants-of", "{launcher}")
+	if exit != exitBadUsage || stdout != "" {
+		t.Errorf("--descendants-of: exit status %d, stdout %q; want %d and nothing served", exit, stdout, exitBadUsage)
+	}
+	for _, want := range []string{"--descendants-of", "adopted", "refusing to start"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q does not say %q", stderr, want)
+		}
+	}
+	exit, stdout, _ = run(t, "NONE", "--descendants-only")
+	if exit != exitOK || stdout != `{"jsonrpc":"2.0","id":1,"result":true}`+"\n" {
+		t.Errorf("--descendants-only: exit status %d, stdout %q; want it to serve the subreaper's tree", exit, stdout)
+	}
+}
