@@ -90,7 +90,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	closeController := sync.OnceFunc(func() { controller.Close() })
 	stop.BeforeForcedExit(closeController)
 	defer closeController()
-	srv := newServer(service.Methods(controller), cfg, log)
+	srv := newServer(service.Methods(treesAfter{controller, stop.Ready()}), cfg, log)
 	if f, ok := stdin.(*os.File); ok {
 		if stdin, err = spinread.New(f, cfg.spin); err != nil {
 			fmt.Fprintf(stderr, "sigrpc: %v\n", err)

@@ -7,12 +7,22 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	sigctl "github.com/sigrpc/sigrpc/signal"
 )
 
 // stopper turns every signal that would otherwise end the helper into an
 // orderly stop, so that no path out of the helper skips the work that
 // must come before it exits (continuing the processes a tree call
 // stopped).
+//
+// SIGTERM and SIGINT, which clients send, are caught from the start. The
+// others are caught a moment later: registering a signal with Go's
+// runtime costs a round trip to the thread that owns the signal mask,
+// tens of microseconds each, which a one-shot run should not wait for.
+// Ready is closed once every one is caught; tree calls wait for it (see
+// treesAfter), so none can stop a process while a signal could still end
+// the helper without continuing it.
 //
 // The first such signal cancels Context: the helper stops reading,
 // cancels its blocking calls and writes what it owes. A second one ends
@@ -25,6 +35,7 @@ type stopper struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	sigs   chan os.Signal
+	ready  chan struct{} // closed once every stop signal is caught
 	done   chan struct{} // closed by Stop
 	exited chan struct{} // closed when the watching goroutine returns
 
@@ -40,14 +51,22 @@ func stopOnSignals() *stopper {
 	s := &stopper{
 		ctx:    ctx,
 		cancel: cancel,
-		sigs:   make(chan os.Signal, 1),
+		sigs:   make(chan os.Signal, 4), // a second signal must not be dropped while the first is handled
+		ready:  make(chan struct{}),
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
 	}
-	signal.Notify(s.sigs, stopSignals...)
+	signal.Notify(s.sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		signal.Notify(s.sigs, stopSignals...)
+		close(s.ready)
+	}()
 	go s.watch()
 	return s
 }
+
+// Ready is closed once every stop signal is caught.
+func (s *stopper) Ready() <-chan struct{} { return s.ready }
 
 // Context is cancelled by the first stop signal, or by Cancel.
 func (s *stopper) Context() context.Context { return s.ctx }
@@ -69,6 +88,7 @@ func (s *stopper) Stop() {
 	s.cancel()
 	close(s.done)
 	<-s.exited
+	<-s.ready
 	signal.Stop(s.sigs)
 }
 
@@ -102,4 +122,25 @@ func (s *stopper) forceExit(sig syscall.Signal) {
 	syscall.Kill(os.Getpid(), sig) // policy does not apply: this is the helper
 	time.Sleep(time.Second)        // the signal is delivered asynchronously
 	os.Exit(exitFailure)
+}
+
+// treesAfter is a Controller whose tree calls wait until ready is closed
+// (or their context ends): until the stopper is ready, a signal could end
+// the helper by its default action, and nothing would continue what a
+// tree call had stopped.
+type treesAfter struct {
+	*sigctl.Controller
+	ready <-chan struct{}
+}
+
+// Terminate is Controller.Terminate, after ready with opts.Tree.
+func (c treesAfter) Terminate(ctx context.Context, t sigctl.Target, opts sigctl.TerminateOptions) (sigctl.Termination, error) {
+	if opts.Tree {
+		select {
+		case <-c.ready:
+		case <-ctx.Done():
+			return sigctl.Termination{}, ctx.Err()
+		}
+	}
+	return c.Controller.Terminate(ctx, t, opts)
 }
