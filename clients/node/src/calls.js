@@ -4,7 +4,7 @@
 // Client methods are thin wrappers over these; test/discover.test.js holds
 // them against the helper's own description (rpc.discover).
 
-import { UnknownSignalError, invalidArgType, outOfRange } from './errors.js';
+import { UnknownSignalError, invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 
 /** The longest wait one request may ask of the helper (its limit for `timeout_ms`): 24 h. */
 export const MAX_WAIT_MS = 86_400_000;
@@ -119,6 +119,7 @@ function flagArg(value, name) {
 function startTimeArg(value, name) {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw invalidArgType(name, 'of type string (from inspect)', value);
+  if (!/^[0-9]{1,20}$/.test(value)) throw invalidArgValue(name, 'must be a start time from inspect (decimal digits)', value);
   return value;
 }
 

@@ -80,13 +80,13 @@ setName(UnknownSignalError);
 export class PolicyError extends Error {
   /**
    * @param {string} message the helper's message
-   * @param {string} reason `'broadcast'`, `'process-group'`, `'self'`, `'uid'` or `'not-descendant'`
+   * @param {string} reason `'broadcast'`, `'process-group'`, `'self'`, `'init'`, `'uid'` or `'not-descendant'` (tree roots also `'ancestor'`)
    */
   constructor(message, reason) {
     super(message);
     /** @type {'ERR_SIGRPC_POLICY'} */
     this.code = 'ERR_SIGRPC_POLICY';
-    /** `'broadcast'`, `'process-group'`, `'self'`, `'uid'` or `'not-descendant'`. @type {string} */
+    /** `'broadcast'`, `'process-group'`, `'self'`, `'init'`, `'uid'` or `'not-descendant'` (tree roots also `'ancestor'`). @type {string} */
     this.reason = reason;
     /** @type {-32001} */
     this.rpcCode = codes.POLICY;
@@ -234,6 +234,21 @@ export function invalidArgType(name, expected, value) {
     new TypeError(`The "${name}" argument must be ${expected}.${received(value)}`)
   );
   err.code = 'ERR_INVALID_ARG_TYPE';
+  return err;
+}
+
+/**
+ * A `TypeError` with `code: 'ERR_INVALID_ARG_VALUE'`, as Node's own APIs throw.
+ * @param {string} name the argument or option
+ * @param {string} reason e.g. `'must be decimal digits'`
+ * @param {unknown} value what was passed
+ * @returns {TypeError & {code: 'ERR_INVALID_ARG_VALUE'}}
+ */
+export function invalidArgValue(name, reason, value) {
+  const err = /** @type {TypeError & {code: 'ERR_INVALID_ARG_VALUE'}} */ (
+    new TypeError(`The argument '${name}' ${reason}. Received ${JSON.stringify(value)}`)
+  );
+  err.code = 'ERR_INVALID_ARG_VALUE';
   return err;
 }
 

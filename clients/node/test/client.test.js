@@ -266,6 +266,12 @@ describe('kill', { timeout: 10_000 }, () => {
       reason: 'start_time mismatch',
     });
     assert.ok(alive(child.pid), 'nothing was sent');
+    // An empty or malformed start time is no guard at all: refused here, as the helper would.
+    for (const bad of ['', ' 1', '+1', '1a', '1'.repeat(21)]) {
+      await rejects(c.kill(child.pid, 'TERM', { startTime: bad }), TypeError, { code: 'ERR_INVALID_ARG_VALUE' });
+      await rejects(c.terminate(child.pid, 'TERM', { startTime: bad }), TypeError, { code: 'ERR_INVALID_ARG_VALUE' });
+    }
+    assert.ok(alive(child.pid), 'nothing was sent');
     const { startTime } = await c.inspect(child.pid);
     assert.equal(await c.kill(child.pid, 'TERM', { startTime }), true);
     assert.equal((await exited(child)).signal, 'SIGTERM');

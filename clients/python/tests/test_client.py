@@ -147,6 +147,11 @@ def test_inspect_and_start_time(client: Client, child: subprocess.Popen[bytes]) 
     with pytest.raises(ProcessLookupError) as mismatch:
         client.kill(child.pid, "TERM", start_time=info.start_time + "1")
     assert mismatch.value.reason == "start_time mismatch"  # type: ignore[attr-defined]
+    for bad in ["", " 1", "+1", "1a", "1" * 21]:  # no guard at all: refused, as the helper would
+        with pytest.raises(ValueError, match="start_time"):
+            client.kill(child.pid, "TERM", start_time=bad)
+        with pytest.raises(ValueError, match="start_time"):
+            client.terminate(child.pid, start_time=bad)
     assert child.poll() is None
     client.kill(child.pid, "TERM", start_time=info.start_time)
     assert child.wait(10) == -signal.SIGTERM

@@ -21,6 +21,16 @@ export function invalidArgType(name: string, expected: string, value: unknown): 
     code: "ERR_INVALID_ARG_TYPE";
 };
 /**
+ * A `TypeError` with `code: 'ERR_INVALID_ARG_VALUE'`, as Node's own APIs throw.
+ * @param {string} name the argument or option
+ * @param {string} reason e.g. `'must be decimal digits'`
+ * @param {unknown} value what was passed
+ * @returns {TypeError & {code: 'ERR_INVALID_ARG_VALUE'}}
+ */
+export function invalidArgValue(name: string, reason: string, value: unknown): TypeError & {
+    code: "ERR_INVALID_ARG_VALUE";
+};
+/**
  * A `RangeError` with `code: 'ERR_OUT_OF_RANGE'`, as Node's own APIs throw.
  * @param {string} name the argument or option
  * @param {string} expected e.g. `'>= 0'`
@@ -86,12 +96,12 @@ export class UnknownSignalError extends TypeError {
 export class PolicyError extends Error {
     /**
      * @param {string} message the helper's message
-     * @param {string} reason `'broadcast'`, `'process-group'`, `'self'`, `'uid'` or `'not-descendant'`
+     * @param {string} reason `'broadcast'`, `'process-group'`, `'self'`, `'init'`, `'uid'` or `'not-descendant'` (tree roots also `'ancestor'`)
      */
     constructor(message: string, reason: string);
     /** @type {'ERR_SIGRPC_POLICY'} */
     code: "ERR_SIGRPC_POLICY";
-    /** `'broadcast'`, `'process-group'`, `'self'`, `'uid'` or `'not-descendant'`. @type {string} */
+    /** `'broadcast'`, `'process-group'`, `'self'`, `'init'`, `'uid'` or `'not-descendant'` (tree roots also `'ancestor'`). @type {string} */
     reason: string;
     /** @type {-32001} */
     rpcCode: -32001;

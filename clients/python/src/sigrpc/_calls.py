@@ -238,6 +238,21 @@ def check_int(value: object, name: str) -> int:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
 
 
+def check_start_time(start_time: object) -> str:
+    """start_time as the helper takes it: a start time from ``inspect``, 1 to
+    20 decimal digits (an int is taken as its decimal form).
+
+    Raises:
+        ValueError: anything else, the empty string included, which would
+            otherwise look like no guard at all.
+    """
+    text = str(start_time)
+    if not (0 < len(text) <= 20 and text.isascii() and text.isdigit()):
+        raise ValueError(
+            f"start_time must be a start time from inspect (decimal digits), not {start_time!r}")
+    return text
+
+
 def millis(seconds: object, name: str) -> int:
     """seconds as whole milliseconds for the wire, rounded up (never shorter).
 
@@ -316,14 +331,14 @@ def kill(pid: int, signal: SignalLike = "TERM", *, start_time: str | None = None
         ProcessLookupError: no such process (ESRCH).
         PermissionError: not permitted (EPERM).
         OSError: another OS error, such as EINVAL for a bad signal number.
-        ValueError: an unknown signal name.
+        ValueError: an unknown signal name, or a start_time that is not one.
         PolicyError: the helper's policy refused; nothing was sent.
         TypeError, OverflowError: as os.kill, for a bad pid or signal;
             nothing was sent.
     """
     params: dict[str, Any] = {"pid": check_pid(pid), "signal": check_signal(signal)}
     if start_time is not None:
-        params["start_time"] = str(start_time)
+        params["start_time"] = check_start_time(start_time)
     return Call("kill", params, _none, rpc_timeout)
 
 
@@ -415,7 +430,7 @@ def terminate(
         "escalate_timeout_ms": millis(escalate_timeout, "escalate_timeout"),
     }
     if start_time is not None:
-        params["start_time"] = str(start_time)
+        params["start_time"] = check_start_time(start_time)
     if tree:  # sent only when true, so that a helper without tree still serves the rest
         params["tree"] = True
     return Call("terminate", params, _termination, rpc_timeout)

@@ -37,8 +37,9 @@ class PolicyError(RPCError):
     """The helper's safety policy refused the request; nothing was sent.
 
     Attributes:
-        reason: why: ``broadcast``, ``process-group``, ``self``, ``uid`` or
-            ``not-descendant``.
+        reason: why: ``broadcast``, ``process-group``, ``self``, ``init``,
+            ``uid`` or ``not-descendant`` (for a tree's root also
+            ``ancestor``).
     """
 
     def __init__(self, code: int, message: str, data: Any = None) -> None:
