@@ -3,6 +3,7 @@ package signal
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -50,6 +51,9 @@ type Controller struct {
 	handles handleCache
 	// stopped holds the processes stopped by tree calls, for Close.
 	stopped stoppedSet
+	// noForkEvents is set once the kernel has refused fork events here
+	// (see tree.subscribe), so that tree calls stop asking.
+	noForkEvents atomic.Bool
 	// opening admits maxOpening goroutines at a time to open a process;
 	// nil admits all.
 	opening chan struct{}

@@ -19,6 +19,13 @@ type Termination struct {
 	// is then true only if every member has terminated, and Escalated if
 	// the escalation was delivered to any; Refused is not set.
 	Members []Member
+	// Method, with Tree, is how the members were found: MethodListing or
+	// MethodForkEvents. Complete is true when that method rules out a
+	// process forked by a member during the call escaping the tree (a
+	// double fork reparents a grandchild out of it); false when escape is
+	// only unlikely.
+	Method   string
+	Complete bool
 }
 
 // TerminateOptions says how Terminate ends a process, in the manner of

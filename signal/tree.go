@@ -14,6 +14,19 @@ import (
 // AllowInit or not, as its tree is every process.
 const ReasonAncestor = "ancestor"
 
+// The methods that find a tree's members (Termination.Method).
+const (
+	// MethodListing lists each member's children by parent pid, through
+	// /proc, again and again until nothing new appears: a process whose
+	// parent exits between two listings (a double fork) is reparented
+	// out of the tree and is not found.
+	MethodListing = "listing"
+	// MethodForkEvents adds, besides the listing, every process a member
+	// forks, from the kernel's own fork events (the netlink process
+	// connector), wherever it is reparented: nothing escapes.
+	MethodForkEvents = "fork-events"
+)
+
 // Bounds of a tree (see Controller.Terminate and Controller.Children).
 const (
 	// maxTreeMembers is the most processes a tree or a listing may hold.

@@ -55,7 +55,7 @@ func (l *lister) list(pid int) (pids []int, halted bool, err error) {
 	halted = true
 	for _, task := range tasks {
 		stat, err := readProc(pid, "task/"+task+"/stat")
-		if err != nil || !haltedState(stat) {
+		if err != nil || !(haltedState(stat) || inVforkWait(pid, task, stat)) {
 			halted = false // a thread that exited since the listing is read again next pass
 		}
 	}
@@ -354,6 +354,8 @@ type member struct {
 	gone      bool // it has terminated (a zombie counts)
 	escalated bool
 	refused   string // the Reason of the first refused send
+	id        ident  // its identity in the fork events, if followed
+	dropped   bool   // its handle turned out to hold no member: never signalled, not reported
 }
 
 // tree is the state of one call of Terminate with Tree.
@@ -363,6 +365,10 @@ type tree struct {
 	members []*member // parents before children
 	byPID   map[int]*member
 	exclude map[int]bool
+	fe      *treeEvents // fork events; nil where the kernel gives none
+	// unsettled is set when a stop pass ended with a member that had not
+	// halted (see stop): it might still have been forking.
+	unsettled bool
 }
 
 // terminateTree implements Terminate with Tree on Linux. The caller has
@@ -392,6 +398,8 @@ func (k *Controller) terminateTree(ctx context.Context, t Target, opts Terminate
 	tr := &tree{k: k, l: k.newLister(), byPID: make(map[int]*member), exclude: exclude}
 	tr.add(root, info.StartTime)
 	defer tr.close()
+	tr.subscribe()
+	defer tr.unsubscribe()
 	// Whatever happens from here, an error, a panic, every member still
 	// stopped is continued (before the handles are closed).
 	defer tr.resume()
@@ -406,16 +414,20 @@ func (k *Controller) terminateTree(ctx context.Context, t Target, opts Terminate
 		}
 		tr.wait(ctx, opts.EscalateTimeout)
 	}
+	if _, err := tr.sync(); err != nil { // what was forked since the last pass
+		return Termination{}, err
+	}
 	res := tr.result()
 	res.Elapsed = time.Since(start)
 	return res, nil
 }
 
 // add makes the process p holds, which started at startTime, a member.
-func (tr *tree) add(p *Process, startTime string) {
+func (tr *tree) add(p *Process, startTime string) *member {
 	m := &member{p: p, startTime: startTime}
 	tr.members = append(tr.members, m)
 	tr.byPID[p.pid] = m
+	return m
 }
 
 // close releases every member's handle.
@@ -505,7 +517,11 @@ func (tr *tree) stop(ctx context.Context) error {
 			}
 			continue
 		}
-		if settled || time.Now().After(settleBy) {
+		if settled {
+			return nil
+		}
+		if time.Now().After(settleBy) {
+			tr.unsettled = true
 			return nil
 		}
 		t := time.NewTimer(delay)
@@ -539,6 +555,9 @@ func (tr *tree) pass(ctx context.Context) (added int, err error) {
 	tr.l.pass()
 	sw := newSweep(ctx, true)
 	defer sw.close()
+	if added, err = tr.sync(); err != nil {
+		return added, err
+	}
 	for i := 0; i < len(tr.members); i++ {
 		if err := ctx.Err(); err != nil {
 			return added, err
@@ -585,11 +604,12 @@ func (tr *tree) pass(ctx context.Context) (added int, err error) {
 				}
 				return added, errTreeTooLarge(limit)
 			}
-			tr.add(f.p, f.info.StartTime)
+			tr.listed(tr.add(f.p, f.info.StartTime))
 			added++
 		}
 	}
-	return added, nil
+	n, err := tr.sync()
+	return added + n, err
 }
 
 // skip reports whether a pid listed as a child is not to be made a
@@ -646,8 +666,11 @@ func (tr *tree) running() bool {
 
 // result reports every member, parents before children.
 func (tr *tree) result() Termination {
-	res := Termination{Exited: true, Members: make([]Member, 0, len(tr.members))}
+	res := Termination{Exited: true, Members: make([]Member, 0, len(tr.members)), Method: tr.method(), Complete: tr.complete()}
 	for _, m := range tr.members {
+		if m.dropped {
+			continue
+		}
 		exited := m.gone || m.p.Exited()
 		res.Members = append(res.Members, Member{PID: m.p.pid, StartTime: m.startTime, Exited: exited, Escalated: m.escalated, Refused: m.refused})
 		res.Exited = res.Exited && exited

@@ -247,12 +247,14 @@ func stoppedIn(pids []int) []int {
 }
 
 // TestStopSignalsLeaveNothingStopped signals the helper in the middle of
-// a tree's stop pass, made slow by a member held inside vfork: whatever
-// the signal, and after a second one that ends the helper at once, no
-// member is left stopped. Real-time signal 34, which Go reserves, is
-// ignored: the call goes on, and the helper ends with its input.
+// a tree's stop pass, made long by a 300-deep chain under
+// --descendants-only (each member's ancestry is proven before its STOP,
+// parents first): whatever the signal, and after a second one that ends
+// the helper at once, no member is left stopped. Real-time signal 34,
+// which Go reserves, is ignored: the call goes on, and the helper ends
+// with its input.
 func TestStopSignalsLeaveNothingStopped(t *testing.T) {
-	vf := vforker(t)
+	const depth = 300
 	for _, c := range []struct {
 		name      string
 		sigs      []syscall.Signal
@@ -268,14 +270,17 @@ func TestStopSignalsLeaveNothingStopped(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			// The root, the vfork parent and its child, and a sleep.
-			n := startNursery(t, fmt.Sprintf("%q & sleep 1000 & wait", vf))
-			pids := waitTree(t, n.root, 4, 1, 0)
-			h := startHelper(t)
+			n := startNursery(t, chain(depth))
+			var pids []int
+			waitFor(t, "the chain to be built", func() bool {
+				pids = treeOf(n.root)
+				return len(pids) == depth+1 && proctest.Comm(pids[len(pids)-1]) == "sleep"
+			})
+			h := startHelper(t, "--descendants-only")
 			h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"terminate","params":{"pid":%d,"tree":true,"escalate":null,"timeout_ms":0}}`+"\n", n.root))
-			// The stop pass has begun once a member is stopped; it then
-			// waits for the vfork parent, which cannot halt.
-			waitFor(t, "the stop pass to stop a member", func() bool { return len(stoppedIn(pids)) > 0 })
+			// The stop pass has begun once the root is stopped; the rest
+			// of the chain, one proof and one STOP each, takes longer.
+			waitFor(t, "the stop pass to stop the root", func() bool { return proctest.State(n.root) == "T" })
 			for _, sig := range c.sigs {
 				h.cmd.Process.Signal(sig)
 			}

@@ -26,7 +26,10 @@ import (
 // any raw system call, which the scan could not see through.
 //
 // Allowed, and why: a raw rt_sigaction(2), which sets how a signal is
-// handled; //go:embed data (internal/version's VERSION), which
+// handled; a netlink process-connector socket (unix.Socket with
+// unix.AF_NETLINK and unix.NETLINK_CONNECTOR), which only the kernel
+// writes to (messages from anyone else are discarded), and which carries
+// events, not orders; //go:embed data (internal/version's VERSION), which
 // is part of the binary, not read at run time; os.NewFile, which wraps a
 // descriptor already open (stdin, stdout, a pidfd); and the command line,
 // which the client chooses when it starts the helper. The Go runtime
@@ -129,7 +132,7 @@ func (s *sourceScan) scanSource(fset *token.FileSet, name string, src []byte) er
 			if sel == nil {
 				return true
 			}
-			if rawSigaction(n, path, name, pkgs) {
+			if rawSigaction(n, path, name, pkgs) || netlinkConnector(n, path, name, pkgs) {
 				checked[sel] = true
 			}
 			if arg, ok := opensPath[path][name]; ok {
@@ -169,6 +172,18 @@ func rawSigaction(call *ast.CallExpr, path, name string, pkgs map[string]string)
 	}
 	_, argPath, argName := pkgSelector(call.Args[0], pkgs)
 	return argPath == path && argName == "SYS_RT_SIGACTION"
+}
+
+// netlinkConnector reports whether call, naming path.name, opens a
+// netlink process-connector socket: unix.Socket(unix.AF_NETLINK, _,
+// unix.NETLINK_CONNECTOR), named by those selectors.
+func netlinkConnector(call *ast.CallExpr, path, name string, pkgs map[string]string) bool {
+	if path != "golang.org/x/sys/unix" || name != "Socket" || len(call.Args) != 3 {
+		return false
+	}
+	_, familyPath, family := pkgSelector(call.Args[0], pkgs)
+	_, protoPath, proto := pkgSelector(call.Args[2], pkgs)
+	return familyPath == path && family == "AF_NETLINK" && protoPath == path && proto == "NETLINK_CONNECTOR"
 }
 
 func (s *sourceScan) add(fset *token.FileSet, pos token.Pos, what string) {
@@ -310,6 +325,16 @@ func TestOnlyStdioReachesTheHelperInTheSource(t *testing.T) {
 			{"raw rt_sigaction only", `import "golang.org/x/sys/unix"
 				func f() { unix.RawSyscall6(unix.SYS_RT_SIGACTION, 32, 0, 0, 8, 0, 0); unix.RawSyscall(unix.SYS_OPENAT, 0, 0, 0) }`,
 				[]string{"golang.org/x/sys/unix.RawSyscall is a raw"}},
+			{"netlink connector socket only", `import ("syscall"; "golang.org/x/sys/unix")
+				func f() {
+					unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_CONNECTOR)
+					unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM, unix.NETLINK_ROUTE)
+					unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+					unix.Socket(16, 2, 11)
+					syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_DGRAM, syscall.NETLINK_CONNECTOR)
+					unix.Socketpair(unix.AF_NETLINK, unix.SOCK_DGRAM, unix.NETLINK_CONNECTOR)
+				}`,
+				[]string{"unix.Socket opens", "unix.Socket opens", "unix.Socket opens", "syscall.Socket opens", "unix.Socketpair opens"}},
 			{"dot import", `import . "os"
 				func f() { Getenv("X") }`,
 				[]string{"dot-imports os"}},

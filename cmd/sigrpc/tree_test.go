@@ -249,6 +249,8 @@ func (n *nursery) pid(t *testing.T) int {
 type treeResult struct {
 	Exited, Escalated bool
 	ElapsedMS         int `json:"elapsed_ms"`
+	Complete          *bool
+	Method            string
 	Members           []struct {
 		PID               int
 		StartTime         string `json:"start_time"`

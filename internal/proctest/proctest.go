@@ -80,3 +80,31 @@ func Children(pid int) []int {
 func Wakeups(pid int) string {
 	return StatusLine(pid, "voluntary_ctxt_switches") + "/" + StatusLine(pid, "nonvoluntary_ctxt_switches")
 }
+
+// The inode numbers of the initial pid and user namespaces, fixed by the
+// kernel (PROC_PID_INIT_INO, PROC_USER_INIT_INO).
+const (
+	initPIDNamespace  = 0xEFFFFFFC
+	initUserNamespace = 0xEFFFFFFD
+)
+
+// ForkEventsExpected reports whether the kernel's process events (the
+// netlink process connector) must be available to this process: it runs
+// as root in the initial pid and user namespaces, as on a host. Tests
+// skip what needs them elsewhere (a container), and fail here.
+func ForkEventsExpected() bool {
+	return os.Geteuid() == 0 &&
+		nsInode("/proc/self/ns/pid") == initPIDNamespace &&
+		nsInode("/proc/self/ns/user") == initUserNamespace
+}
+
+// nsInode returns the inode of the namespace link at path, 0 if unknown.
+func nsInode(path string) uint64 {
+	link, err := os.Readlink(path)
+	if err != nil {
+		return 0
+	}
+	_, num, _ := strings.Cut(link, "[")
+	n, _ := strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64)
+	return n
+}

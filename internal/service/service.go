@@ -109,7 +109,7 @@ func Methods(c Controller) []rpc.Method {
 				{Name: "start_time", Kind: rpc.String, Summary: "act only if the process still has this start time (decimal digits, from inspect)"},
 				{Name: "tree", Kind: rpc.Boolean, Default: "false", Summary: "the whole tree rooted at pid: stop it growing, signal every member, continue, wait, escalate the survivors (Linux)"},
 			},
-			Result:   `{"type":"object","properties":{"exited":{"type":"boolean"},"escalated":{"type":"boolean"},"refused":{"type":"string"},"elapsed_ms":{"type":"integer"},"members":` + membersSchema + `}}`,
+			Result:   `{"type":"object","properties":{"exited":{"type":"boolean"},"escalated":{"type":"boolean"},"refused":{"type":"string"},"elapsed_ms":{"type":"integer"},"complete":{"type":"boolean"},"method":{"type":"string","enum":["listing","fork-events"]},"members":` + membersSchema + `}}`,
 			Example:  `{"pid":4242,"timeout_ms":5000}`,
 			Blocking: true,
 			Call:     s.terminate,
@@ -267,6 +267,8 @@ func (s *service) terminate(ctx context.Context, args *rpc.Args, dst []byte) ([]
 	}
 	dst = strconv.AppendInt(append(dst, `,"elapsed_ms":`...), res.Elapsed.Milliseconds(), 10)
 	if opts.Tree {
+		dst = strconv.AppendBool(append(dst, `,"complete":`...), res.Complete)
+		dst = strconv.AppendQuote(append(dst, `,"method":`...), res.Method) // a Method constant: plain ASCII
 		dst = appendMembers(append(dst, `,"members":`...), res.Members)
 	}
 	return append(dst, '}'), nil

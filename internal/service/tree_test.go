@@ -24,7 +24,7 @@ func (c *treeController) Terminate(_ context.Context, _ signal.Target, opts sign
 	c.opts = opts
 	res := signal.Termination{Exited: true, Elapsed: 12 * time.Millisecond}
 	if opts.Tree {
-		res = signal.Termination{Exited: false, Escalated: true, Elapsed: 7 * time.Millisecond, Members: []signal.Member{
+		res = signal.Termination{Exited: false, Escalated: true, Elapsed: 7 * time.Millisecond, Method: signal.MethodForkEvents, Complete: true, Members: []signal.Member{
 			{PID: 10, StartTime: "100", Exited: true},
 			{PID: 11, StartTime: "101", Exited: true, Escalated: true},
 			{PID: 12, StartTime: "102", Refused: signal.ReasonUID},
@@ -46,7 +46,7 @@ func TestTreeWireShapes(t *testing.T) {
 	c := &treeController{}
 	srv := rpc.NewServer(Methods(c), rpc.Options{Framing: rpc.FramingNDJSON})
 	for _, tc := range []struct{ params, method, want string }{
-		{`{"pid":10,"tree":true}`, "terminate", `{"exited":false,"escalated":true,"elapsed_ms":7,"members":[{"pid":10,"start_time":"100","exited":true,"escalated":false},{"pid":11,"start_time":"101","exited":true,"escalated":true},{"pid":12,"start_time":"102","exited":false,"escalated":false,"refused":"uid"}]}`},
+		{`{"pid":10,"tree":true}`, "terminate", `{"exited":false,"escalated":true,"elapsed_ms":7,"complete":true,"method":"fork-events","members":[{"pid":10,"start_time":"100","exited":true,"escalated":false},{"pid":11,"start_time":"101","exited":true,"escalated":true},{"pid":12,"start_time":"102","exited":false,"escalated":false,"refused":"uid"}]}`},
 		{`{"pid":10}`, "terminate", `{"exited":true,"escalated":false,"elapsed_ms":12}`},
 		{`{"pid":10,"tree":false}`, "terminate", `{"exited":true,"escalated":false,"elapsed_ms":12}`},
 		{`[10]`, "children", `[]`},
