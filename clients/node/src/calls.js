@@ -163,6 +163,9 @@ const START_TIME = param({ wire: 'start_time', option: 'startTime', write: start
  * @property {boolean} escalated the escalation signal was delivered
  * @property {number} elapsedMs how long it took, in milliseconds
  * @property {Member[]} [members] with `tree: true`: every member of the tree
+ * @property {boolean} [complete] with `tree: true`: whether `method` rules out a process forked
+ *   by a member during the call escaping the tree (a double fork), rather than making it unlikely
+ * @property {'listing' | 'fork-events'} [method] with `tree: true`: how the members were found
  */
 
 /** @param {any} r @returns {ProcessInfo} */
@@ -183,6 +186,8 @@ function readProcessInfo(r) {
 function readTermination(r) {
   /** @type {Termination} */
   const t = { exited: r.exited, escalated: r.escalated, elapsedMs: r.elapsed_ms };
+  if (r.complete !== undefined) t.complete = r.complete;
+  if (r.method !== undefined) t.method = r.method;
   if (Array.isArray(r.members)) {
     t.members = r.members.map((/** @type {any} */ m) => {
       /** @type {Member} */

@@ -197,6 +197,8 @@ describe('client.process(pid)', { timeout: 20_000 }, () => {
     const pids = (tree.members ?? []).map((m) => m.pid).sort();
     assert.deepEqual(pids, [root.pid, ...members].sort());
     for (const m of tree.members ?? []) assert.equal(typeof m.startTime, 'string');
+    assert.ok(tree.method === 'listing' || tree.method === 'fork-events', String(tree.method));
+    assert.equal(tree.complete, tree.method === 'fork-events');
     for (const pid of members) assert.ok(await eventually(() => !alive(pid), 5000), `member ${pid} is gone`);
   });
 

@@ -114,6 +114,8 @@ def test_stop_tree_asks_the_helper_for_tree(client: Client, child: subprocess.Po
     else:
         assert result.exited and result.members is not None
         assert [m.pid for m in result.members] == [child.pid]
+        assert result.method in ("listing", "fork-events")
+        assert result.complete is (result.method == "fork-events")
 
 
 def test_async_handles(spawn: Spawn) -> None:

@@ -184,4 +184,13 @@ export type Termination = {
      * with `tree: true`: every member of the tree
      */
     members?: Member[];
+    /**
+     * with `tree: true`: whether `method` rules out a process forked
+     * by a member during the call escaping the tree (a double fork), rather than making it unlikely
+     */
+    complete?: boolean;
+    /**
+     * with `tree: true`: how the members were found
+     */
+    method?: "listing" | "fork-events";
 };

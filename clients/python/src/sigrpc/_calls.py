@@ -97,6 +97,10 @@ class Termination:
     ``escalated``: the escalation signal was delivered. ``refused``: the
     policy's reason when the escalation was refused (nothing was sent).
     ``members``: with ``tree``, what happened to each process of the tree.
+    ``method``: with ``tree``, how the members were found, ``"listing"``
+    or ``"fork-events"``; ``complete``: whether that method rules out a
+    process forked by a member during the call escaping the tree (a
+    double fork), rather than making it only unlikely.
     """
 
     exited: bool
@@ -104,6 +108,8 @@ class Termination:
     elapsed_ms: int
     refused: str | None = None
     members: tuple[TreeMember, ...] | None = None
+    complete: bool | None = None
+    method: str | None = None
 
 
 def _process_info(r: Any) -> ProcessInfo:
@@ -124,6 +130,7 @@ def _termination(r: Any) -> Termination:
                        m.get("refused"))
             for m in members
         ),
+        r.get("complete"), r.get("method"),
     )
 
 
