@@ -37,6 +37,9 @@ const (
 	// settleTimeout bounds how long the stop pass waits for the members
 	// it stopped to halt (see tree.stop).
 	settleTimeout = time.Second
+	// syncEvery is how often a tree call reads fork events while it waits
+	// for its members to exit.
+	syncEvery = 100 * time.Millisecond
 )
 
 // Child is one process of a listing by Controller.Children.

@@ -408,6 +408,11 @@ func (k *Controller) terminateTree(ctx context.Context, t Target, opts Terminate
 		return Termination{}, err
 	}
 	tr.wait(ctx, opts.Timeout)
+	// What the members forked as they went (a TERM handler's last act)
+	// joins the tree now, and is escalated to if it runs.
+	if _, err := tr.sync(); err != nil {
+		return Termination{}, err
+	}
 	if opts.Escalate && ctx.Err() == nil && tr.running() {
 		if err := tr.round(ctx, opts.EscalateSignal, true); err != nil {
 			return Termination{}, err
@@ -642,14 +647,33 @@ func (tr *tree) resume() {
 // wait waits up to d for every member that was signalled to terminate:
 // one after another, with one deadline, each wait parked on the runtime
 // poller, so that no member needs a thread or a goroutine of its own.
+// With fork events it reads them every syncEvery meanwhile, so that a
+// long wait on a busy system does not overflow the kernel's queue; what
+// members fork meanwhile joins the tree (and is escalated to, if it
+// runs), but is not waited for in this wait.
 func (tr *tree) wait(ctx context.Context, d time.Duration) {
 	deadline := time.Now().Add(d)
-	for _, m := range tr.members {
+	waiting := len(tr.members)
+	for i := 0; i < waiting; i++ {
+		m := tr.members[i]
 		if m.gone || m.refused != "" {
 			continue
 		}
-		if tr.k.waitTimeout(ctx, m.p, time.Until(deadline)) {
-			m.gone = true
+		for {
+			slice := time.Until(deadline)
+			if tr.fe != nil {
+				slice = min(slice, syncEvery)
+			}
+			if tr.k.waitTimeout(ctx, m.p, slice) {
+				m.gone = true
+				break
+			}
+			if ctx.Err() != nil || !time.Now().Before(deadline) {
+				break
+			}
+			if _, err := tr.sync(); err != nil {
+				tr.fe.lost = true // no longer followed: not complete
+			}
 		}
 	}
 }

@@ -91,3 +91,24 @@ func TestTreeWithAVforkParentSettles(t *testing.T) {
 		t.Errorf("terminate = %+v; want complete: the vfork parent counts as halted", res)
 	}
 }
+
+// TestTreeMemberForkingOnTERMIsEscalated: a root whose TERM handler
+// starts a sleep and exits leaves that sleep, reparented, behind; with
+// fork events it joins the tree while the call waits, and the
+// escalation ends it.
+func TestTreeMemberForkingOnTERMIsEscalated(t *testing.T) {
+	if !proctest.ForkEventsExpected() {
+		t.Skip("fork events need root in the initial pid and user namespaces")
+	}
+	n := startNursery(t, `trap 'sleep 1000 & exit 0' TERM; while :; do sleep 0.01; done`)
+	nurseryPid := n.pid(t)
+	waitTree(t, n.root, 2, 1, 0)
+	h := startHelper(t)
+	res := terminateTree(t, h, n.root)
+	if !res.Exited || !res.Escalated || res.Complete == nil || !*res.Complete {
+		t.Errorf("terminate = %+v; want every member exited, the sleep escalated to, complete", res)
+	}
+	if left := escapedSleeps(nurseryPid, n); len(left) > 0 {
+		t.Errorf("the sleep the TERM handler started survives: %v", left)
+	}
+}
