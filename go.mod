@@ -1,6 +1,6 @@
 module github.com/sigrpc/sigrpc
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/sourcegraph/jsonrpc2 v0.2.3

@@ -2,10 +2,10 @@
 // LSP base protocol, and detection of either), message validation, batches,
 // id fidelity, strict parameter decoding, dispatch and error mapping.
 //
-// The package uses github.com/sourcegraph/jsonrpc2 as its model of the
-// protocol (its Request type carries decoded requests and its Error type
-// and error codes carry every error), but runs its own read–dispatch–write
-// loop instead of jsonrpc2.Conn: Conn closes the connection on the first
+// The package takes its errors from github.com/sourcegraph/jsonrpc2 (its
+// Error type and error codes carry every error), but decodes requests
+// itself and runs its own read–dispatch–write loop instead of
+// jsonrpc2.Conn: Conn closes the connection on the first
 // malformed message, cannot carry null or negative ids, and costs about
 // three times the pipe round trip per request. See the README's design
 // section for the measurements.

@@ -1,7 +1,7 @@
 // Package signal knows the platform's signal names and numbers, validates
 // pids and signal numbers, applies sigrpc's safety policy, sends signals
-// and waits for processes to go. It knows nothing of JSON: package rpc
-// maps its errors onto the wire.
+// and waits for processes to go. It knows nothing of JSON: package
+// internal/service maps its errors onto the wire.
 //
 // Signal numbers come from the platform's constants in
 // golang.org/x/sys/unix, never from a table written for Linux. The
