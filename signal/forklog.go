@@ -11,10 +11,14 @@ import "sort"
 // handles and reads nothing: its caller feeds it forks and asks it
 // which processes joined.
 type forkLog struct {
-	forks    []forkEntry
-	byParent map[int][]int // parent pid → indices into forks, in order
-	births   map[int][]int // pid → indices into forks of its births, in order
-	members  map[ident]bool
+	forks      []forkEntry
+	byParent   map[int][]int // parent pid → indices into forks, in order
+	births     map[int][]int // pid → indices into forks of its births, in order
+	members    map[ident]bool
+	memberPIDs map[int]bool // the pids of members
+	// narrowed, once set (see narrow), keeps only the forks join and fork
+	// still need: a member's, and a birth on a member's pid.
+	narrowed bool
 	max      int // the most forks it keeps; 0 means maxForkLog
 	full     bool
 }
@@ -28,11 +32,20 @@ type ident struct{ pid, born int }
 
 // maxForkLog bounds a forkLog: forks beyond it are not kept, and the log
 // is then incomplete (see full).
-const maxForkLog = 1 << 20
+const maxForkLog = 1 << 18
 
 func newForkLog() *forkLog {
-	return &forkLog{byParent: make(map[int][]int), births: make(map[int][]int), members: make(map[ident]bool)}
+	return &forkLog{byParent: make(map[int][]int), births: make(map[int][]int),
+		members: make(map[ident]bool), memberPIDs: make(map[int]bool)}
 }
+
+// narrow stops the log from keeping forks no member made, but for births
+// on a member's pid, which tell a reused pid apart. Once the listing can
+// find no process it did not see born (after a tree's first stop pass,
+// every member is known, and every later one is born of a member), join
+// needs no more, and the log then grows with the tree, not with every
+// fork on the system.
+func (l *forkLog) narrow() { l.narrowed = true }
 
 // current returns the identity pid names now, as far as the log knows:
 // its latest birth, or before the log began. A process alive now, whose
@@ -56,6 +69,9 @@ func (l *forkLog) fork(parent, child int) []ident {
 		return nil
 	}
 	from := l.current(parent)
+	if l.narrowed && !l.members[from] && !l.memberPIDs[child] {
+		return nil
+	}
 	i := len(l.forks)
 	l.forks = append(l.forks, forkEntry{parent, child})
 	l.byParent[parent] = append(l.byParent[parent], i)
@@ -65,6 +81,7 @@ func (l *forkLog) fork(parent, child int) []ident {
 	}
 	id := ident{child, i}
 	l.members[id] = true
+	l.memberPIDs[child] = true
 	return []ident{id}
 }
 
@@ -81,6 +98,7 @@ func (l *forkLog) join(id ident) []ident {
 			continue
 		}
 		l.members[p] = true
+		l.memberPIDs[p.pid] = true
 		joined = append(joined, p)
 		end := l.nextBirth(p)
 		for _, i := range l.byParent[p.pid] {
@@ -90,6 +108,17 @@ func (l *forkLog) join(id ident) []ident {
 		}
 	}
 	return joined
+}
+
+// admit makes id a member from now on: what it forks from here on joins,
+// what the log holds from before does not. A narrowed log may not hold
+// id's birth, so current may name an older process with its pid, whose
+// forks join would take; a process the listing finds once the log is
+// narrowed came into the tree by adoption (a member that is a subreaper)
+// and brings nothing from before.
+func (l *forkLog) admit(id ident) {
+	l.members[id] = true
+	l.memberPIDs[id.pid] = true
 }
 
 // nextBirth returns the index of the birth of id's pid after id's own,

@@ -77,3 +77,29 @@ func TestForkLogIsBounded(t *testing.T) {
 		t.Fatalf("a fork beyond the limit: joined %v, full %v", got, l.full)
 	}
 }
+
+// TestNarrowedForkLogKeepsWhatMembersNeed: once narrowed, the log keeps
+// no fork an outsider made, but for a birth on a member's pid, which
+// still tells the reuser apart; a member's forks still join.
+func TestNarrowedForkLogKeepsWhatMembersNeed(t *testing.T) {
+	l := newForkLog()
+	l.join(ident{10, -1})
+	l.fork(10, 11) // 0
+	l.narrow()
+	kept := len(l.forks)
+	l.fork(98, 50) // an outsider's fork: not kept
+	if len(l.forks) != kept {
+		t.Fatalf("an outsider's fork was kept once narrowed")
+	}
+	l.fork(99, 11) // 1: a birth on a member's pid: kept, and not a member
+	if l.isMember(l.current(11)) {
+		t.Fatalf("pid 11 born again of an outsider is a member")
+	}
+	if got := l.fork(10, 12); len(got) != 1 {
+		t.Fatalf("a member's fork once narrowed: joined %v", got)
+	}
+	l.admit(l.current(60)) // adopted by a member: joins from now on, without its past
+	if got := l.fork(60, 61); len(got) != 1 {
+		t.Fatalf("a fork by an admitted process: joined %v", got)
+	}
+}

@@ -455,6 +455,11 @@ func (tr *tree) round(ctx context.Context, sig Signum, escalation bool) error {
 	if err := tr.stop(ctx); err != nil {
 		return err
 	}
+	if tr.fe != nil {
+		// Every member is known now, and every later one is born of a
+		// member: the log need not keep the system's other forks.
+		tr.fe.log.narrow()
+	}
 	if tr.k.afterStop != nil {
 		if err := tr.k.afterStop(); err != nil {
 			return err

@@ -90,6 +90,10 @@ func (tr *tree) sync() (added int, err error) {
 			}
 			m.id = fe.log.current(m.p.pid) // m is alive, so its birth is read
 			fe.byID[m.id] = m
+			if fe.log.narrowed {
+				fe.log.admit(m.id)
+				continue
+			}
 			fe.joined = append(fe.joined, fe.log.join(m.id)...)
 		}
 		fe.pending = fe.pending[:0]
