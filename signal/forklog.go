@@ -2,35 +2,39 @@ package signal
 
 import "sort"
 
-// A forkLog is every fork the kernel reported during one tree call, from
-// its subscription on, in the kernel's order, and which of the processes
-// they name are members of the tree. It tells processes apart by
-// identity, not by pid: a process is its pid and the index of its birth
-// in the log (-1 for one born before the subscription), so that a pid
-// reused during the call never passes a membership on. It holds no
-// handles and reads nothing: its caller feeds it forks and asks it
-// which processes joined.
+// A forkLog is every fork, and every exit with its parent, that the
+// kernel reported during one tree call, from its subscription on, in the
+// kernel's order, and which of the processes they name are members of
+// the tree. It tells processes apart by identity, not by pid: a process
+// is its pid and the index of its birth in the log (-1 for one born
+// before the subscription), so that a pid reused during the call never
+// passes a membership on. It holds no handles and reads nothing: its
+// caller feeds it events and asks it which processes joined.
 type forkLog struct {
-	forks      []forkEntry
-	byParent   map[int][]int // parent pid → indices into forks, in order
-	births     map[int][]int // pid → indices into forks of its births, in order
+	entries    []logEntry
+	byParent   map[int][]int // parent pid → indices of its forks and its children's exits, in order
+	births     map[int][]int // pid → indices of its births, in order
 	members    map[ident]bool
 	memberPIDs map[int]bool // the pids of members
-	// narrowed, once set (see narrow), keeps only the forks join and fork
-	// still need: a member's, and a birth on a member's pid.
+	// narrowed, once set (see narrow), keeps only the entries fork still
+	// needs: a member's forks, and births on a member's pid.
 	narrowed bool
-	max      int // the most forks it keeps; 0 means maxForkLog
+	max      int // the most entries it keeps; 0 means maxForkLog
 	full     bool
 }
 
-// forkEntry is one fork: parent forked child.
-type forkEntry struct{ parent, child int }
+// logEntry is one event: parent forked child, or child exited while its
+// parent was parent.
+type logEntry struct {
+	exit          bool
+	parent, child int
+}
 
 // ident is one process: its pid, and the index of its birth in the log,
 // -1 if it was born before the log began.
 type ident struct{ pid, born int }
 
-// maxForkLog bounds a forkLog: forks beyond it are not kept, and the log
+// maxForkLog bounds a forkLog: events beyond it are not kept, and the log
 // is then incomplete (see full).
 const maxForkLog = 1 << 18
 
@@ -39,20 +43,24 @@ func newForkLog() *forkLog {
 		members: make(map[ident]bool), memberPIDs: make(map[int]bool)}
 }
 
-// narrow stops the log from keeping forks no member made, but for births
-// on a member's pid, which tell a reused pid apart. Once the listing can
-// find no process it did not see born (after a tree's first stop pass,
-// every member is known, and every later one is born of a member), join
-// needs no more, and the log then grows with the tree, not with every
-// fork on the system.
+// narrow stops the log from keeping events that concern no member but
+// for births on a member's pid, which tell a reused pid apart. Once the
+// listing can find no process it did not see born (after a tree's first
+// stop pass, every member is known, and every later one is born of a
+// member), join needs no more, and the log then grows with the tree,
+// not with every fork on the system.
 func (l *forkLog) narrow() { l.narrowed = true }
 
 // current returns the identity pid names now, as far as the log knows:
 // its latest birth, or before the log began. A process alive now, whose
 // birth (if it came after the log began) has been added, is current.
-func (l *forkLog) current(pid int) ident {
-	if b := l.births[pid]; len(b) > 0 {
-		return ident{pid, b[len(b)-1]}
+func (l *forkLog) current(pid int) ident { return l.identAt(pid, len(l.entries)) }
+
+// identAt returns the identity pid named just before index i.
+func (l *forkLog) identAt(pid, i int) ident {
+	b := l.births[pid]
+	if k := sort.SearchInts(b, i); k > 0 {
+		return ident{pid, b[k-1]}
 	}
 	return ident{pid, -1}
 }
@@ -62,33 +70,62 @@ func (l *forkLog) isMember(id ident) bool { return l.members[id] }
 
 // fork adds one fork, in the kernel's order, and returns the members it
 // made: the child, if its parent, as the log knows it at that point, is
-// a member. A log that is full keeps nothing more (see full).
+// a member.
 func (l *forkLog) fork(parent, child int) []ident {
-	if len(l.forks) >= l.limit() {
-		l.full = true
-		return nil
-	}
 	from := l.current(parent)
 	if l.narrowed && !l.members[from] && !l.memberPIDs[child] {
 		return nil
 	}
-	i := len(l.forks)
-	l.forks = append(l.forks, forkEntry{parent, child})
-	l.byParent[parent] = append(l.byParent[parent], i)
+	i, ok := l.add(logEntry{parent: parent, child: child})
+	if !ok {
+		return nil
+	}
 	l.births[child] = append(l.births[child], i)
 	if !l.members[from] {
 		return nil
 	}
 	id := ident{child, i}
-	l.members[id] = true
-	l.memberPIDs[child] = true
+	l.admit(id)
 	return []ident{id}
 }
 
+// exit adds that process pid exited while its parent was parent (0 if
+// the kernel did not say), and returns the members it made: a child of a
+// member is one, and so is what it forked since the log began. This
+// catches a process that was in the tree before the log began and exits
+// before the listing reaches it, and with it the grandchild of its
+// double fork; join finds it later if its parent joins later. A
+// narrowed log does nothing: by then every member is known.
+func (l *forkLog) exit(pid, parent int) []ident {
+	if parent <= 0 || l.narrowed {
+		return nil
+	}
+	who := l.current(pid)
+	if _, ok := l.add(logEntry{exit: true, parent: parent, child: pid}); !ok {
+		return nil
+	}
+	if !l.members[l.current(parent)] {
+		return nil
+	}
+	return l.join(who)
+}
+
+// add appends e, unless the log is full.
+func (l *forkLog) add(e logEntry) (int, bool) {
+	if len(l.entries) >= l.limit() {
+		l.full = true
+		return 0, false
+	}
+	i := len(l.entries)
+	l.entries = append(l.entries, e)
+	l.byParent[e.parent] = append(l.byParent[e.parent], i)
+	return i, true
+}
+
 // join makes id a member, and every process it forked during its life
-// as the log records it (until its pid's next birth), and theirs in turn.
-// It returns the identities that joined, id first if it was not a member
-// already.
+// as the log records it (until its pid's next birth), and every child of
+// it that exited meanwhile, and theirs in turn. It returns the
+// identities that joined, id first if it was not a member already.
 func (l *forkLog) join(id ident) []ident {
 	var joined []ident
 	for todo := []ident{id}; len(todo) > 0; {
@@ -97,13 +134,17 @@ func (l *forkLog) join(id ident) []ident {
 		if l.members[p] {
 			continue
 		}
-		l.members[p] = true
-		l.memberPIDs[p.pid] = true
+		l.admit(p)
 		joined = append(joined, p)
 		end := l.nextBirth(p)
 		for _, i := range l.byParent[p.pid] {
-			if i > p.born && i < end {
-				todo = append(todo, ident{l.forks[i].child, i})
+			if i <= p.born || i >= end {
+				continue
+			}
+			if e := l.entries[i]; e.exit {
+				todo = append(todo, l.identAt(e.child, i))
+			} else {
+				todo = append(todo, ident{e.child, i})
 			}
 		}
 	}
@@ -122,17 +163,17 @@ func (l *forkLog) admit(id ident) {
 }
 
 // nextBirth returns the index of the birth of id's pid after id's own,
-// the end of id's life in the log; len(forks) if there is none.
+// the end of id's life in the log; len(entries) if there is none.
 func (l *forkLog) nextBirth(id ident) int {
 	b := l.births[id.pid]
 	k := sort.SearchInts(b, id.born+1)
 	if k < len(b) {
 		return b[k]
 	}
-	return len(l.forks)
+	return len(l.entries)
 }
 
-// limit is the most forks the log keeps.
+// limit is the most entries the log keeps.
 func (l *forkLog) limit() int {
 	if l.max > 0 {
 		return l.max

@@ -86,9 +86,9 @@ func TestNarrowedForkLogKeepsWhatMembersNeed(t *testing.T) {
 	l.join(ident{10, -1})
 	l.fork(10, 11) // 0
 	l.narrow()
-	kept := len(l.forks)
+	kept := len(l.entries)
 	l.fork(98, 50) // an outsider's fork: not kept
-	if len(l.forks) != kept {
+	if len(l.entries) != kept {
 		t.Fatalf("an outsider's fork was kept once narrowed")
 	}
 	l.fork(99, 11) // 1: a birth on a member's pid: kept, and not a member
@@ -101,5 +101,48 @@ func TestNarrowedForkLogKeepsWhatMembersNeed(t *testing.T) {
 	l.admit(l.current(60)) // adopted by a member: joins from now on, without its past
 	if got := l.fork(60, 61); len(got) != 1 {
 		t.Fatalf("a fork by an admitted process: joined %v", got)
+	}
+}
+
+// TestForkLogJoinsAChildThatExitsUnlisted: a process that was the root's
+// child before the log began, and that double forks and exits before the
+// listing reaches it, joins when it exits, and brings in the grandchild.
+func TestForkLogJoinsAChildThatExitsUnlisted(t *testing.T) {
+	l := newForkLog()
+	l.join(ident{10, -1})
+	if got := l.fork(20, 21); got != nil { // 0: 20 is not known yet
+		t.Fatalf("joined %v before 20 is known", got)
+	}
+	got := l.exit(20, 10)
+	slices.SortFunc(got, func(a, b ident) int { return a.born - b.born })
+	if want := []ident{{20, -1}, {21, 0}}; !slices.Equal(got, want) {
+		t.Fatalf("the root's child exits: joined %v, want %v", got, want)
+	}
+	if got := l.exit(30, 99); got != nil {
+		t.Fatalf("an outsider's child exits: joined %v", got)
+	}
+	l.narrow()
+	l.fork(40, 41)
+	if got := l.exit(40, 10); got != nil {
+		t.Fatalf("once narrowed, an exit joined %v", got)
+	}
+}
+
+// TestForkLogJoinsWhatAnExitedChildOfALateMemberForked: a worker the
+// listing finds late brings in its child that double forked and exited
+// before then, and that child's grandchild, from the exit the log kept.
+func TestForkLogJoinsWhatAnExitedChildOfALateMemberForked(t *testing.T) {
+	l := newForkLog()
+	l.join(ident{10, -1})
+	l.fork(21, 22)               // 0: 21, the worker's child from before the log, double forks
+	l.exit(21, 20)               // 1: and exits; its parent 20 is not known yet
+	l.fork(30, 21)               // 2: pid 21 born again, outside
+	got := l.join(ident{20, -1}) // the listing finds the worker
+	slices.SortFunc(got, func(a, b ident) int { return a.born - b.born })
+	if want := []ident{{20, -1}, {21, -1}, {22, 0}}; !slices.Equal(got, want) {
+		t.Fatalf("the worker joins: joined %v, want %v", got, want)
+	}
+	if l.isMember(l.current(21)) {
+		t.Fatalf("pid 21 born again outside is a member")
 	}
 }

@@ -58,7 +58,7 @@ const (
 // other threads of its process, which lives until the last one does.
 type procEvent struct {
 	Kind   procEventKind // procFork or procExit
-	Parent int           // procFork: the forking process (tgid)
+	Parent int           // procFork: the forking process; procExit: its parent then, 0 if unknown (tgids)
 	Child  int           // procFork: the new process (tgid)
 	PID    int           // procExit: the process (tgid)
 }
@@ -251,11 +251,15 @@ func decodeProcEvent(data []byte) (procEvent, bool) {
 			return procEvent{}, false // a new thread
 		}
 		return procEvent{Kind: procFork, Parent: id(1), Child: id(3)}, true
-	case what == procEventExit && len(d) >= 8: // process_pid, process_tgid, ...
+	case what == procEventExit && len(d) >= 8: // process_pid, process_tgid, exit_code, exit_signal, parent_pid, parent_tgid
 		if id(0) != id(1) {
 			return procEvent{}, false // a thread other than the leader
 		}
-		return procEvent{Kind: procExit, PID: id(1)}, true
+		ev := procEvent{Kind: procExit, PID: id(1)}
+		if len(d) >= 24 { // the parent, since Linux 4.17
+			ev.Parent = id(5)
+		}
+		return ev, true
 	}
 	return procEvent{}, false
 }

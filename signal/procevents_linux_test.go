@@ -65,7 +65,7 @@ func runOwn(t *testing.T, name string, args ...string) *exec.Cmd {
 
 // TestProcEventsForkAndExit: the test forks sh, sh forks a child (sleep)
 // and both exit; drain reports the two forks, parent to child by thread
-// group, and the two exits.
+// group, and the two exits, each with its parent.
 func TestProcEventsForkAndExit(t *testing.T) {
 	e := subscribeForTest(t)
 	sh := runOwn(t, "sh", "-c", "sleep 0.01 & wait").Process.Pid
@@ -79,13 +79,13 @@ func TestProcEventsForkAndExit(t *testing.T) {
 		}
 	}, func() bool {
 		return seen(procEvent{Kind: procFork, Parent: os.Getpid(), Child: sh}) && child != 0 &&
-			seen(procEvent{Kind: procExit, PID: child}) && seen(procEvent{Kind: procExit, PID: sh})
+			seen(procEvent{Kind: procExit, PID: child, Parent: sh}) && seen(procEvent{Kind: procExit, PID: sh, Parent: os.Getpid()})
 	})
 	// In the kernel's order: each fork before its child's exit, the
 	// child's exit before sh's, for which sh waited.
 	at := func(want procEvent) int { return slices.Index(events, want) }
 	forkSh, forkChild := at(procEvent{Kind: procFork, Parent: os.Getpid(), Child: sh}), at(procEvent{Kind: procFork, Parent: sh, Child: child})
-	exitChild, exitSh := at(procEvent{Kind: procExit, PID: child}), at(procEvent{Kind: procExit, PID: sh})
+	exitChild, exitSh := at(procEvent{Kind: procExit, PID: child, Parent: sh}), at(procEvent{Kind: procExit, PID: sh, Parent: os.Getpid()})
 	if !(forkSh < forkChild && forkChild < exitChild && exitChild < exitSh) {
 		t.Errorf("out of order: fork sh %d, fork child %d, exit child %d, exit sh %d", forkSh, forkChild, exitChild, exitSh)
 	}
@@ -357,7 +357,7 @@ func TestProcEventsParse(t *testing.T) {
 	want := []procEvent{
 		{Kind: procFork, Parent: 10, Child: 11},
 		{Kind: procFork, Parent: 1, Child: 13},
-		{Kind: procExit, PID: 11},
+		{Kind: procExit, PID: 11, Parent: 10},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("decoded %+v, want %+v", got, want)

@@ -71,8 +71,11 @@ func (tr *tree) sync() (added int, err error) {
 	}
 	for {
 		lost, err := fe.ev.drain(func(e procEvent) {
-			if e.Kind == procFork {
+			switch e.Kind {
+			case procFork:
 				fe.joined = append(fe.joined, fe.log.fork(e.Parent, e.Child)...)
+			case procExit:
+				fe.joined = append(fe.joined, fe.log.exit(e.PID, e.Parent)...)
 			}
 		})
 		fe.lost = fe.lost || lost || fe.log.full

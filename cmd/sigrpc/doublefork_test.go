@@ -112,3 +112,31 @@ func TestTreeMemberForkingOnTERMIsEscalated(t *testing.T) {
 		t.Errorf("the sleep the TERM handler started survives: %v", left)
 	}
 }
+
+// unlistedDoubleForkers is a tree whose root has four children that wait
+// until the root is stopped (by the tree call, which subscribed to fork
+// events first), then each start a sleep and exit at once: some exit
+// before the call's listing reaches them, so only their exit, reported
+// with their parent, says they were in the tree.
+const unlistedDoubleForkers = `R=$$; for w in 1 2 3 4; do sh -c 'while read -r _ _ st _ </proc/'$R'/stat && [ "$st" != T ]; do :; done; sleep 1000 & exit 0' & done; wait`
+
+// TestTerminateTreeCatchesWhatAnUnlistedChildForked: the sleeps the
+// root's children start as they exit are ended, whether the listing
+// reached their parent first or not.
+func TestTerminateTreeCatchesWhatAnUnlistedChildForked(t *testing.T) {
+	if !proctest.ForkEventsExpected() {
+		t.Skip("fork events need root in the initial pid and user namespaces")
+	}
+	h := startHelper(t)
+	for round := range 10 {
+		n := startNursery(t, unlistedDoubleForkers)
+		nurseryPid := n.pid(t)
+		waitTree(t, n.root, 5, 0, 0)
+		res := terminateTree(t, h, n.root)
+		left := escapedSleeps(nurseryPid, n)
+		t.Logf("round %d: %d members, complete %v, %d escaped sleeps survive", round, len(res.Members), res.Complete != nil && *res.Complete, len(left))
+		if !res.Exited || len(left) > 0 {
+			t.Errorf("round %d: terminate = %+v; sleeps that survive: %v", round, res, left)
+		}
+	}
+}
