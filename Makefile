@@ -115,6 +115,24 @@ bench-python: build ## Python client throughput against the pipe floor, os.kill 
 	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
 	$(PY_ENV) SIGRPC_ECHO=$(CURDIR)/bin/sigrpc-bench $(PYTHON) bench/bench.py
 
+# Its tools live in build/bench-trees, nowhere else: psutil (pinned) in a venv
+# with the client installed from clients/python, and npm tree-kill (pinned);
+# neither is a dependency of the clients. Run it as root on a host, so that
+# terminate(tree) follows fork events, as BENCHMARKS.md's table does.
+BENCH_TREES    := build/bench-trees
+BENCH_TREES_PY := $(BENCH_TREES)/venv/bin/python
+.PHONY: bench-trees
+bench-trees: build ## ending process trees (2 minutes): sigrpc terminate(tree) against psutil, npm tree-kill and kill(-pgid)
+	@if ! $(BENCH_TREES_PY) -c 'import psutil, sigrpc; assert psutil.__version__ == "7.2.2"' 2>/dev/null; then \
+	  echo "making $(BENCH_TREES)/venv"; rm -rf $(BENCH_TREES)/venv; \
+	  $(PYTHON) -m venv $(BENCH_TREES)/venv \
+	  && $(BENCH_TREES_PY) -m pip install --quiet --disable-pip-version-check psutil==7.2.2 -e clients/python \
+	  || exit 1; \
+	fi
+	@[ -f $(BENCH_TREES)/node_modules/tree-kill/package.json ] \
+	  || npm install --prefix $(BENCH_TREES) --no-audit --no-fund --loglevel=error tree-kill@1.2.2
+	SIGRPC_BIN=$(CURDIR)/$(BIN) $(BENCH_TREES_PY) bench/trees/trees.py --treekill $(CURDIR)/$(BENCH_TREES)/node_modules/tree-kill
+
 dist-tools: $(DIST_VENV)/.installed ## the Python build tools make dist uses, in build/dist-venv (needs PyPI once)
 
 $(DIST_VENV)/.installed: clients/python/dist-requirements.txt
