@@ -442,8 +442,14 @@ func (tr *tree) close() {
 	}
 }
 
-// target is what m's sends are checked against: its pid and start time.
+// target is what m's sends are checked against: its pid and, where its
+// handle holds a bare pid, its start time.
 func (m *member) target() Target {
+	if m.p.fd >= 0 {
+		// A pidfd holds the process itself and can reach no other:
+		// reading its start time again before each send proves nothing.
+		return Target{PID: m.p.pid}
+	}
 	return Target{PID: m.p.pid, StartTime: m.startTime}
 }
 
