@@ -99,30 +99,14 @@ func TestInitIsRefusedByDefault(t *testing.T) {
 // the test can see it. It ends when the test does.
 func startURGBlocker(t *testing.T, pgid int) int {
 	t.Helper()
-	cmd := exec.Command("python3", "-c", `import signal, sys
+	b := startBinaryAttr(t, "python3", &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}, "-c", `import signal, sys
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGURG})
 print("ready", flush=True)
 sys.stdin.read()`)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
+	if line := b.next(t); line != "ready" {
+		t.Fatalf("the URG blocker did not start: %q", line)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	if line, err := readLine(bufio.NewReader(stdout), 10*time.Second); err != nil || line != "ready" {
-		t.Fatalf("the URG blocker did not start: %q, %v", line, err)
-	}
-	return cmd.Process.Pid
+	return b.cmd.Process.Pid
 }
 
 // hasPendingURG reports whether URG is pending for pid.

@@ -99,7 +99,8 @@ func startBinary(t *testing.T, path string, args ...string) *helperProc {
 	return startBinaryAttr(t, path, nil, args...)
 }
 
-// startBinaryAttr starts the sigrpc at path with attr and args.
+// startBinaryAttr starts the program at path (sigrpc, or another that
+// reads stdin to its end) with attr and args.
 func startBinaryAttr(t *testing.T, path string, attr *syscall.SysProcAttr, args ...string) *helperProc {
 	t.Helper()
 	cmd := exec.Command(path, args...)
