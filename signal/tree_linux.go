@@ -48,24 +48,9 @@ func (l *lister) pass() { l.index = nil }
 // ESRCH. It reads by pid: the caller checks through a handle that pid
 // still named its process after the reading.
 func (l *lister) list(pid int) (pids []int, halted bool, err error) {
-	tasks, err := readProcDir(pid, "task")
+	again, halted, err := l.halted(pid)
 	if err != nil {
 		return nil, false, err
-	}
-	halted = true
-	for _, task := range tasks {
-		stat, err := readProc(pid, "task/"+task+"/stat")
-		if err != nil || !(haltedState(stat) || inVforkWait(pid, task, stat)) {
-			halted = false // a thread that exited since the listing is read again next pass
-		}
-	}
-	// A thread started after the first listing might still fork.
-	again, err := readProcDir(pid, "task")
-	if err != nil {
-		return nil, false, err
-	}
-	if !slices.Equal(again, tasks) {
-		halted = false
 	}
 	if !l.files {
 		if l.index == nil {
@@ -90,6 +75,32 @@ func (l *lister) list(pid int) (pids []int, halted bool, err error) {
 		}
 	}
 	return pids, halted, nil
+}
+
+// halted reports whether every task of process pid had halted (see
+// haltedState), with no task added while they were read, and returns
+// the tasks. A process with no tasks left is ESRCH.
+func (l *lister) halted(pid int) (tasks []string, halted bool, err error) {
+	tasks, err = readProcDir(pid, "task")
+	if err != nil {
+		return nil, false, err
+	}
+	halted = true
+	for _, task := range tasks {
+		stat, err := readProc(pid, "task/"+task+"/stat")
+		if err != nil || !(haltedState(stat) || inVforkWait(pid, task, stat)) {
+			halted = false // a thread that exited since the listing is read again next pass
+		}
+	}
+	// A thread started after the first listing might still fork.
+	again, err := readProcDir(pid, "task")
+	if err != nil {
+		return nil, false, err
+	}
+	if !slices.Equal(again, tasks) {
+		halted = false
+	}
+	return again, halted, nil
 }
 
 // readProcDir returns the names in /proc/<pid>/<name> (or in /proc itself
@@ -354,6 +365,7 @@ type member struct {
 	gone      bool // it has terminated (a zombie counts)
 	escalated bool
 	refused   string // the Reason of the first refused send
+	listed    bool   // its children have been read once
 	id        ident  // its identity in the fork events, if followed
 	dropped   bool   // its handle turned out to hold no member: never signalled, not reported
 }
@@ -604,6 +616,23 @@ func (tr *tree) pass(ctx context.Context) (added int, err error) {
 				return added, err
 			}
 		}
+		if tr.fe != nil && m.listed {
+			// Fork events name every child it has had since its children
+			// were read: only whether it has halted is left to see.
+			_, halted, err := tr.l.halted(m.p.pid)
+			if err == nil {
+				err = m.p.Signal(None) // the pid still named it after the reading
+			}
+			switch {
+			case errors.Is(err, unix.ESRCH):
+				m.gone = true
+			case err != nil && !errors.Is(err, unix.EPERM):
+				return added, err
+			default:
+				m.halted = m.halted || (m.stopped && halted)
+			}
+			continue
+		}
 		kids, halted, err := tr.k.childrenOf(tr.l, m.p, tr.skip, false)
 		switch {
 		case errors.Is(err, unix.ESRCH):
@@ -612,6 +641,7 @@ func (tr *tree) pass(ctx context.Context) (added int, err error) {
 		case err != nil:
 			return added, err
 		}
+		m.listed = true
 		m.halted = m.halted || (m.stopped && halted)
 		for j, f := range kids {
 			if len(tr.members) >= limit {
