@@ -34,7 +34,7 @@ build: ## build bin/sigrpc
 run: ## serve on this terminal's stdin/stdout (type ndjson requests)
 	$(GO) run ./cmd/sigrpc
 
-FUZZ_TARGETS := rpc:FuzzNDJSON rpc:FuzzLSP rpc:FuzzIDRoundTrip rpc:FuzzBatch rpc:FuzzValid rpc:FuzzNoAnswerWaitsForInput internal/service:FuzzParams signal:FuzzParse
+FUZZ_TARGETS := rpc:FuzzNDJSON rpc:FuzzLSP rpc:FuzzIDRoundTrip rpc:FuzzBatch rpc:FuzzValid rpc:FuzzNoAnswerWaitsForInput internal/service:FuzzParams sigctl:FuzzParse
 FUZZTIME    ?= 5m
 
 NODE_ENV_   := cd clients/node && SIGRPC_BIN=$(CURDIR)/$(BIN)
@@ -70,7 +70,7 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) run $(STATICCHECK) ./...
 
 cross: ## vet for the other supported OSes
-	@for os in $(CROSS_OS); do echo "go vet (GOOS=$$os)"; GOOS=$$os $(GO) vet ./signal/ ./rpc/ ./cmd/... || exit 1; done
+	@for os in $(CROSS_OS); do echo "go vet (GOOS=$$os)"; GOOS=$$os $(GO) vet ./sigctl/ ./rpc/ ./cmd/... || exit 1; done
 
 bench: build ## the whole benchmark table (under 3 minutes): floor, fixtures, sigrpc, clients
 	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
@@ -94,7 +94,7 @@ bench-spin: build ## sigrpc's CPU at three request rates for each --spin, 10 s e
 	./bin/sigrpc-bench -sigrpc $(BIN) -spincpu 10s
 
 bench-go: ## Go micro-benchmarks of the hot paths, with allocation counts
-	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./internal/service/ ./signal/
+	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./internal/service/ ./sigctl/
 
 test-node: build ## Node client: npm ci, tsc (sources checkJs strict, types/ up to date), node --test against bin/sigrpc
 	cd clients/node && npm ci --no-audit --no-fund --loglevel=error

@@ -11,7 +11,7 @@
 // section for the measurements.
 //
 // The package makes no system calls of its own; everything that touches
-// processes lives in package signal.
+// processes lives in package sigctl.
 //
 // # The session
 //

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sigrpc/sigrpc/internal/spinread"
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // runEcho is the pipe floor: whatever arrives is written straight back,
@@ -96,14 +96,14 @@ func loopAnswer(req loopRequest) string {
 	if req.Method == "kill" && len(req.Params) == 2 {
 		pid, _ := strconv.Atoi(string(req.Params[0]))
 		json.Unmarshal(req.Params[1], &name)
-		n, _ := signal.Parse(name)
+		n, _ := sigctl.Parse(name)
 		if err := unix.Kill(pid, unix.Signal(n)); err != nil {
 			return `,"error":{"code":-32000,"message":"` + err.Error() + `"}}` + "\n"
 		}
 		return `,"result":true}` + "\n"
 	}
 	json.Unmarshal(req.Params[0], &name)
-	n, _ := signal.Parse(name)
+	n, _ := sigctl.Parse(name)
 	return `,"result":` + strconv.Itoa(int(n)) + "}\n"
 }
 

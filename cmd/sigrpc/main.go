@@ -17,7 +17,7 @@ import (
 	"github.com/sigrpc/sigrpc/internal/spinread"
 	"github.com/sigrpc/sigrpc/internal/version"
 	"github.com/sigrpc/sigrpc/rpc"
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // Exit codes.
@@ -74,7 +74,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer unwatch()
 	}
-	policy := signal.Policy{
+	policy := sigctl.Policy{
 		AllowGroups: cfg.allowGroups,
 		AllowInit:   cfg.allowInit,
 		Self:        os.Getpid(),
@@ -84,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cfg.descendantsOnly || cfg.descendantsOf != 0 {
 		policy.DescendantsOf = parent
 	}
-	controller := signal.NewController(policy)
+	controller := sigctl.NewController(policy)
 	// Whatever ends the session, even a deadline that leaves calls
 	// running or a second stop signal, continues what they stopped.
 	closeController := sync.OnceFunc(func() { controller.Close() })

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // watchParent opens a handle on the process that started sigrpc (the
@@ -26,7 +26,7 @@ import (
 // started sigrpc and said so; any other parent is an error. That is the
 // only way to know that sigrpc was not adopted (by init or a subreaper)
 // because its client exited before sigrpc started.
-func watchParent(ctx context.Context, cancel context.CancelFunc, want int) (*signal.Process, func(), error) {
+func watchParent(ctx context.Context, cancel context.CancelFunc, want int) (*sigctl.Process, func(), error) {
 	ppid := os.Getppid()
 	switch {
 	case ppid == 0:
@@ -36,7 +36,7 @@ func watchParent(ctx context.Context, cancel context.CancelFunc, want int) (*sig
 	case ppid == 1:
 		return nil, func() {}, errors.New("the parent process is init (parent pid 1): sigrpc was started by it, or its launcher exited before it started")
 	}
-	parent, err := signal.Open(ppid)
+	parent, err := sigctl.Open(ppid)
 	if err == nil && os.Getppid() != ppid {
 		// The parent exited between getppid and the open, and a process
 		// that reused its pid may have been opened instead.

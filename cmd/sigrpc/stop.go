@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	sigctl "github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // stopper turns every signal that would otherwise end the helper into an

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	sigctl "github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // TestTreeCallsWaitForTheStopper: until every stop signal is caught, a

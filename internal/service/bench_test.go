@@ -14,7 +14,7 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/sigrpc/sigrpc/rpc"
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 const signumRequest = `{"jsonrpc":"2.0","id":1,"method":"signum","params":["TERM"]}` + "\n"
@@ -55,7 +55,7 @@ func roundTrips(b *testing.B, p *pipePair) {
 // OS pipes, one request in flight.
 func BenchmarkRoundTripServer(b *testing.B) {
 	p := newPipePair(b)
-	srv := rpc.NewServer(Methods(signal.NewController(signal.Policy{})), rpc.Options{Framing: rpc.FramingNDJSON})
+	srv := rpc.NewServer(Methods(sigctl.NewController(sigctl.Policy{})), rpc.Options{Framing: rpc.FramingNDJSON})
 	go srv.Serve(context.Background(), p.inR, p.outW)
 	roundTrips(b, p)
 }
@@ -69,7 +69,7 @@ func BenchmarkRoundTripConn(b *testing.B) {
 		if err := json.Unmarshal(*req.Params, &params); err != nil {
 			return nil, err
 		}
-		n, _ := signal.Parse(params[0])
+		n, _ := sigctl.Parse(params[0])
 		return int(n), nil
 	})
 	conn := jsonrpc2.NewConn(context.Background(), jsonrpc2.NewPlainObjectStream(readWriteCloser{p.inR, p.outW}), handler)
@@ -80,7 +80,7 @@ func BenchmarkRoundTripConn(b *testing.B) {
 // BenchmarkHandleSignum is the server's own cost per request, with no I/O.
 func BenchmarkHandleSignum(b *testing.B) {
 	input := strings.Repeat(signumRequest, 1000)
-	srv := rpc.NewServer(Methods(signal.NewController(signal.Policy{})), rpc.Options{Framing: rpc.FramingNDJSON})
+	srv := rpc.NewServer(Methods(sigctl.NewController(sigctl.Policy{})), rpc.Options{Framing: rpc.FramingNDJSON})
 	b.ReportAllocs()
 	for b.Loop() {
 		srv.Serve(context.Background(), strings.NewReader(input), io.Discard)
@@ -123,7 +123,7 @@ func BenchmarkHandleKillOneByOne(b *testing.B) {
 
 // handleOneByOne serves line 1000 times per iteration, one per read.
 func handleOneByOne(b *testing.B, line string) {
-	controller := signal.NewController(signal.Policy{})
+	controller := sigctl.NewController(sigctl.Policy{})
 	defer controller.Close()
 	srv := rpc.NewServer(Methods(controller), rpc.Options{Framing: rpc.FramingNDJSON})
 	var out strings.Builder

@@ -12,7 +12,7 @@ import (
 	"github.com/sigrpc/sigrpc/internal/conformance"
 	"github.com/sigrpc/sigrpc/internal/testio"
 	"github.com/sigrpc/sigrpc/rpc"
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // TestConformance runs the shared vectors through an in-process server
@@ -64,7 +64,7 @@ func TestConformance(t *testing.T) {
 func serverForArgs(t *testing.T, args []string) *rpc.Server {
 	t.Helper()
 	var opts rpc.Options
-	policy := signal.Policy{Self: os.Getpid()}
+	policy := sigctl.Policy{Self: os.Getpid()}
 	for i := 0; i < len(args); i++ {
 		var err error
 		switch args[i] {
@@ -82,8 +82,8 @@ func serverForArgs(t *testing.T, args []string) *rpc.Server {
 			uid, err = strconv.Atoi(args[i])
 			policy.AllowUIDs = append(policy.AllowUIDs, uid)
 		case "--descendants-only":
-			var parent *signal.Process
-			parent, err = signal.Open(os.Getppid())
+			var parent *sigctl.Process
+			parent, err = sigctl.Open(os.Getppid())
 			policy.DescendantsOf = parent
 		default:
 			t.Fatalf("vector uses flag %q, which this runner does not know", args[i])
@@ -93,5 +93,5 @@ func serverForArgs(t *testing.T, args []string) *rpc.Server {
 		}
 	}
 	opts.Busy = Busy()
-	return rpc.NewServer(Methods(signal.NewController(policy)), opts)
+	return rpc.NewServer(Methods(sigctl.NewController(policy)), opts)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/sigrpc/sigrpc/rpc"
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // The application error codes (the README's error table).
@@ -24,17 +24,17 @@ const (
 // name the platform does not know. Clients recognise the error by it.
 const ReasonUnknownSignal = "unknown-signal"
 
-// rpcError maps an error from package signal to its JSON-RPC error; a
+// rpcError maps an error from package sigctl to its JSON-RPC error; a
 // call cut short by its context is -32000 ECANCELED, as ErrClosed is. An
 // error it does not know is returned as it is: a bug, which the server
 // answers with -32603 and logs.
 func rpcError(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		err = &signal.OSError{Errno: syscall.ECANCELED, Reason: signal.ReasonStopping}
+		err = &sigctl.OSError{Errno: syscall.ECANCELED, Reason: sigctl.ReasonStopping}
 	}
-	var osErr *signal.OSError
-	var policyErr *signal.PolicyError
-	var pidErr *signal.PIDError
+	var osErr *sigctl.OSError
+	var policyErr *sigctl.PolicyError
+	var pidErr *sigctl.PIDError
 	switch {
 	case errors.As(err, &osErr):
 		e := &jsonrpc2.Error{Code: CodeOSError, Message: osErr.Text()}
@@ -62,7 +62,7 @@ func rpcError(err error) error {
 // kill(2) would say it: -32000 EAGAIN.
 func Busy() *jsonrpc2.Error {
 	var e *jsonrpc2.Error
-	errors.As(rpcError(&signal.OSError{Errno: syscall.EAGAIN, Reason: "too many blocking calls in flight"}), &e)
+	errors.As(rpcError(&sigctl.OSError{Errno: syscall.EAGAIN, Reason: "too many blocking calls in flight"}), &e)
 	return e
 }
 
@@ -71,7 +71,7 @@ func Busy() *jsonrpc2.Error {
 // kill(2) would say it: -32000 EAGAIN.
 func BatchFull() *jsonrpc2.Error {
 	var e *jsonrpc2.Error
-	errors.As(rpcError(&signal.OSError{Errno: syscall.EAGAIN, Reason: "batch answers over the output limit"}), &e)
+	errors.As(rpcError(&sigctl.OSError{Errno: syscall.EAGAIN, Reason: "batch answers over the output limit"}), &e)
 	return e
 }
 
@@ -96,13 +96,13 @@ func signalNumber(v rpc.Value) (int64, error) {
 
 // parseName resolves the JSON string literal raw as a signal name. The
 // common case, a short name without escapes, does not allocate.
-func parseName(raw []byte) (signal.Signum, bool) {
+func parseName(raw []byte) (sigctl.Signum, bool) {
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return signal.Parse(string(raw[1 : len(raw)-1]))
+		return sigctl.Parse(string(raw[1 : len(raw)-1]))
 	}
 	var name string
 	if json.Unmarshal(raw, &name) != nil {
 		return 0, false
 	}
-	return signal.Parse(name)
+	return sigctl.Parse(name)
 }

@@ -1,5 +1,5 @@
 // Package service is sigrpc's JSON-RPC service: the table of its methods,
-// which joins the wire (package rpc) to process control (package signal),
+// which joins the wire (package rpc) to process control (package sigctl),
 // and the mapping of signal's errors onto JSON-RPC errors.
 //
 // The table is the single source of the service's surface: dispatch,
@@ -17,18 +17,18 @@ import (
 	"time"
 
 	"github.com/sigrpc/sigrpc/rpc"
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
-// Controller is the process control the methods need. *signal.Controller
+// Controller is the process control the methods need. *sigctl.Controller
 // is the implementation; tests that must never reach a real process (the
 // fuzz targets) substitute a fake.
 type Controller interface {
-	Kill(t signal.Target, sig signal.Signum) error
-	Inspect(pid int) (signal.Info, error)
+	Kill(t sigctl.Target, sig sigctl.Signum) error
+	Inspect(pid int) (sigctl.Info, error)
 	Wait(ctx context.Context, pid int, timeout time.Duration) (bool, error)
-	Terminate(ctx context.Context, t signal.Target, opts signal.TerminateOptions) (signal.Termination, error)
-	Children(pid int, recursive bool) ([]signal.Child, error)
+	Terminate(ctx context.Context, t sigctl.Target, opts sigctl.TerminateOptions) (sigctl.Termination, error)
+	Children(pid int, recursive bool) ([]sigctl.Child, error)
 }
 
 // maxMillis is the longest wait a request may ask for: a day.
@@ -162,15 +162,15 @@ func (s *service) kill(_ context.Context, args *rpc.Args, dst []byte) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	pid, err := signal.CheckPID(args.Int("pid"))
+	pid, err := sigctl.CheckPID(args.Int("pid"))
 	if err != nil {
 		return nil, rpcError(err)
 	}
-	n, err := signal.CheckSignum(sig)
+	n, err := sigctl.CheckSignum(sig)
 	if err != nil {
 		return nil, rpcError(err)
 	}
-	if err := s.c.Kill(signal.Target{PID: pid, StartTime: start}, n); err != nil {
+	if err := s.c.Kill(sigctl.Target{PID: pid, StartTime: start}, n); err != nil {
 		return nil, rpcError(err)
 	}
 	return append(dst, "true"...), nil
@@ -178,7 +178,7 @@ func (s *service) kill(_ context.Context, args *rpc.Args, dst []byte) ([]byte, e
 
 // inspect implements inspect(pid).
 func (s *service) inspect(_ context.Context, args *rpc.Args, dst []byte) ([]byte, error) {
-	pid, err := signal.CheckPID(args.Int("pid"))
+	pid, err := sigctl.CheckPID(args.Int("pid"))
 	if err != nil {
 		return nil, rpcError(err)
 	}
@@ -205,7 +205,7 @@ func (s *service) wait(ctx context.Context, args *rpc.Args, dst []byte) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	pid, err := signal.CheckPID(args.Int("pid"))
+	pid, err := sigctl.CheckPID(args.Int("pid"))
 	if err != nil {
 		return nil, rpcError(err)
 	}
@@ -220,7 +220,7 @@ func (s *service) wait(ctx context.Context, args *rpc.Args, dst []byte) ([]byte,
 // terminate implements terminate(pid, signal, timeout_ms, escalate,
 // escalate_timeout_ms, start_time, tree), checking in kill's order: the signals'
 // names and the timeouts, the pid's range, the signals' range, then (in
-// signal.Controller.Terminate) the policy.
+// sigctl.Controller.Terminate) the policy.
 func (s *service) terminate(ctx context.Context, args *rpc.Args, dst []byte) ([]byte, error) {
 	start, err := startTime(args)
 	if err != nil {
@@ -237,26 +237,26 @@ func (s *service) terminate(ctx context.Context, args *rpc.Args, dst []byte) ([]
 			return nil, err
 		}
 	}
-	opts := signal.TerminateOptions{Escalate: !esc.Null, Tree: args.Bool("tree")}
+	opts := sigctl.TerminateOptions{Escalate: !esc.Null, Tree: args.Bool("tree")}
 	if opts.Timeout, err = millis(args, "timeout_ms"); err != nil {
 		return nil, err
 	}
 	if opts.EscalateTimeout, err = millis(args, "escalate_timeout_ms"); err != nil {
 		return nil, err
 	}
-	pid, err := signal.CheckPID(args.Int("pid"))
+	pid, err := sigctl.CheckPID(args.Int("pid"))
 	if err != nil {
 		return nil, rpcError(err)
 	}
-	if opts.Signal, err = signal.CheckSignum(sig); err != nil {
+	if opts.Signal, err = sigctl.CheckSignum(sig); err != nil {
 		return nil, rpcError(err)
 	}
 	if opts.Escalate {
-		if opts.EscalateSignal, err = signal.CheckSignum(escSig); err != nil {
+		if opts.EscalateSignal, err = sigctl.CheckSignum(escSig); err != nil {
 			return nil, rpcError(err)
 		}
 	}
-	res, err := s.c.Terminate(ctx, signal.Target{PID: pid, StartTime: start}, opts)
+	res, err := s.c.Terminate(ctx, sigctl.Target{PID: pid, StartTime: start}, opts)
 	if err != nil {
 		return nil, rpcError(err)
 	}
@@ -276,7 +276,7 @@ func (s *service) terminate(ctx context.Context, args *rpc.Args, dst []byte) ([]
 
 // appendMembers appends terminate's members, with tree. Start times and
 // reasons are plain ASCII.
-func appendMembers(dst []byte, members []signal.Member) []byte {
+func appendMembers(dst []byte, members []sigctl.Member) []byte {
 	dst = append(dst, '[')
 	for i, m := range members {
 		if i > 0 {
@@ -296,7 +296,7 @@ func appendMembers(dst []byte, members []signal.Member) []byte {
 
 // children implements children(pid, recursive).
 func (s *service) children(_ context.Context, args *rpc.Args, dst []byte) ([]byte, error) {
-	pid, err := signal.CheckPID(args.Int("pid"))
+	pid, err := sigctl.CheckPID(args.Int("pid"))
 	if err != nil {
 		return nil, rpcError(err)
 	}
@@ -349,7 +349,7 @@ func millis(args *rpc.Args, name string) (time.Duration, error) {
 // signalsMethod implements signals(); the answer is computed once.
 func signalsMethod() func(context.Context, *rpc.Args, []byte) ([]byte, error) {
 	result := []byte{'{'}
-	for i, e := range signal.Table() {
+	for i, e := range sigctl.Table() {
 		if i > 0 {
 			result = append(result, ',')
 		}
@@ -372,10 +372,10 @@ func signame(_ context.Context, args *rpc.Args, dst []byte) ([]byte, error) {
 		}
 		n -= 128
 	}
-	if n < 0 || n > int64(signal.MaxSignum) {
+	if n < 0 || n > int64(sigctl.MaxSignum) {
 		return append(dst, "null"...), nil
 	}
-	name, ok := signal.Signum(n).Name()
+	name, ok := sigctl.Signum(n).Name()
 	if !ok {
 		return append(dst, "null"...), nil
 	}

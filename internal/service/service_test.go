@@ -11,24 +11,24 @@ import (
 
 	"github.com/sigrpc/sigrpc/internal/conformance"
 	"github.com/sigrpc/sigrpc/rpc"
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // fakeController answers like a system where no process exists. The fuzz
 // target uses it: a fuzzer can spell kill(1, 9) as easily as anything.
 type fakeController struct{}
 
-var errNoProcess = &signal.OSError{Errno: syscall.ESRCH}
+var errNoProcess = &sigctl.OSError{Errno: syscall.ESRCH}
 
-func (fakeController) Kill(signal.Target, signal.Signum) error { return errNoProcess }
-func (fakeController) Inspect(int) (signal.Info, error)        { return signal.Info{}, errNoProcess }
+func (fakeController) Kill(sigctl.Target, sigctl.Signum) error { return errNoProcess }
+func (fakeController) Inspect(int) (sigctl.Info, error)        { return sigctl.Info{}, errNoProcess }
 func (fakeController) Wait(context.Context, int, time.Duration) (bool, error) {
 	return true, nil
 }
-func (fakeController) Terminate(context.Context, signal.Target, signal.TerminateOptions) (signal.Termination, error) {
-	return signal.Termination{}, errNoProcess
+func (fakeController) Terminate(context.Context, sigctl.Target, sigctl.TerminateOptions) (sigctl.Termination, error) {
+	return sigctl.Termination{}, errNoProcess
 }
-func (fakeController) Children(int, bool) ([]signal.Child, error) { return nil, errNoProcess }
+func (fakeController) Children(int, bool) ([]sigctl.Child, error) { return nil, errNoProcess }
 
 // FuzzParams: any params for any method give a well-formed response with
 // the request's id, never an internal error.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/sigrpc/sigrpc/internal/testio"
 	"github.com/sigrpc/sigrpc/rpc"
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // TestStalledClientKeepsGoroutinesBounded: a client that never reads its
@@ -38,7 +38,7 @@ func TestStalledClientKeepsGoroutinesBounded(t *testing.T) {
 
 	const maxBlocking = 256
 	base := runtime.NumGoroutine()
-	srv := rpc.NewServer(Methods(signal.NewController(signal.Policy{Self: os.Getpid()})), rpc.Options{MaxBlocking: maxBlocking, MaxPendingOutput: 64 << 10, Busy: Busy()})
+	srv := rpc.NewServer(Methods(sigctl.NewController(sigctl.Policy{Self: os.Getpid()})), rpc.Options{MaxBlocking: maxBlocking, MaxPendingOutput: 64 << 10, Busy: Busy()})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	served := make(chan error, 1)
@@ -99,7 +99,7 @@ func TestStalledClientKeepsGoroutinesBounded(t *testing.T) {
 // id, a method name, a signal name, a param name) is replaced, each bad
 // byte by \ufffd, so that every answer is valid UTF-8 and valid JSON.
 func TestOutputIsAlwaysUTF8(t *testing.T) {
-	srv := rpc.NewServer(Methods(signal.NewController(signal.Policy{Self: os.Getpid()})), rpc.Options{Framing: rpc.FramingNDJSON})
+	srv := rpc.NewServer(Methods(sigctl.NewController(sigctl.Policy{Self: os.Getpid()})), rpc.Options{Framing: rpc.FramingNDJSON})
 	for _, tc := range []struct{ name, request, want string }{
 		{"id", `{"jsonrpc":"2.0","id":"a` + "\xff" + `b","method":"signum","params":["TERM"]}`, `{"jsonrpc":"2.0","id":"a\ufffdb","result":15}`},
 		{"id with a valid multibyte rune", `{"jsonrpc":"2.0","id":"é` + "\xc3" + `","method":"signum","params":["TERM"]}`, `{"jsonrpc":"2.0","id":"é\ufffd","result":15}`},

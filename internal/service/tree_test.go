@@ -10,34 +10,34 @@ import (
 	"time"
 
 	"github.com/sigrpc/sigrpc/rpc"
-	"github.com/sigrpc/sigrpc/signal"
+	"github.com/sigrpc/sigrpc/sigctl"
 )
 
 // treeController answers children and terminate with tree from canned
 // results, and records the options terminate was given.
 type treeController struct {
 	fakeController
-	opts signal.TerminateOptions
+	opts sigctl.TerminateOptions
 }
 
-func (c *treeController) Terminate(_ context.Context, _ signal.Target, opts signal.TerminateOptions) (signal.Termination, error) {
+func (c *treeController) Terminate(_ context.Context, _ sigctl.Target, opts sigctl.TerminateOptions) (sigctl.Termination, error) {
 	c.opts = opts
-	res := signal.Termination{Exited: true, Elapsed: 12 * time.Millisecond}
+	res := sigctl.Termination{Exited: true, Elapsed: 12 * time.Millisecond}
 	if opts.Tree {
-		res = signal.Termination{Exited: false, Escalated: true, Elapsed: 7 * time.Millisecond, Method: signal.MethodForkEvents, Complete: true, Members: []signal.Member{
+		res = sigctl.Termination{Exited: false, Escalated: true, Elapsed: 7 * time.Millisecond, Method: sigctl.MethodForkEvents, Complete: true, Members: []sigctl.Member{
 			{PID: 10, StartTime: "100", Exited: true},
 			{PID: 11, StartTime: "101", Exited: true, Escalated: true},
-			{PID: 12, StartTime: "102", Refused: signal.ReasonUID},
+			{PID: 12, StartTime: "102", Refused: sigctl.ReasonUID},
 		}}
 	}
 	return res, nil
 }
 
-func (c *treeController) Children(pid int, recursive bool) ([]signal.Child, error) {
+func (c *treeController) Children(pid int, recursive bool) ([]sigctl.Child, error) {
 	if !recursive {
 		return nil, nil
 	}
-	return []signal.Child{{PID: 11, PPID: pid, StartTime: "101", Comm: "sh"}, {PID: 12, PPID: 11, StartTime: "102", Comm: "a \"b\"\xff"}}, nil
+	return []sigctl.Child{{PID: 11, PPID: pid, StartTime: "101", Comm: "sh"}, {PID: 12, PPID: 11, StartTime: "102", Comm: "a \"b\"\xff"}}, nil
 }
 
 // TestTreeWireShapes pins the results of children and of terminate with
@@ -69,12 +69,12 @@ func TestTreeWireShapes(t *testing.T) {
 // unsupportedController answers as a platform without trees does.
 type unsupportedController struct{ fakeController }
 
-func (unsupportedController) Children(int, bool) ([]signal.Child, error) {
+func (unsupportedController) Children(int, bool) ([]sigctl.Child, error) {
 	return nil, fmt.Errorf("children: %w", errors.ErrUnsupported)
 }
 
-func (unsupportedController) Terminate(context.Context, signal.Target, signal.TerminateOptions) (signal.Termination, error) {
-	return signal.Termination{}, fmt.Errorf("terminate: a process tree: %w", errors.ErrUnsupported)
+func (unsupportedController) Terminate(context.Context, sigctl.Target, sigctl.TerminateOptions) (sigctl.Termination, error) {
+	return sigctl.Termination{}, fmt.Errorf("terminate: a process tree: %w", errors.ErrUnsupported)
 }
 
 // TestTreeUnsupportedIs32002: outside Linux, children and terminate with

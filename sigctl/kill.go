@@ -1,0 +1,277 @@
+package sigctl
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Controller sends signals after validating them and checking its Policy. It
+// is safe for concurrent use. It keeps the handles of the processes it
+// signalled last open for reuse (see Kill), and tracks every process it has
+// stopped and not yet continued (see Terminate with Tree); Close continues
+// those and releases the handles. A Controller must not be copied after
+// first use.
+type Controller struct {
+	// Policy is checked before every send.
+	Policy Policy
+	// send, if set, replaces every delivery, to a process or a group,
+	// and no process is opened. Tests set it to a recorder to prove what
+	// was, and was not, sent. nil means the real system calls.
+	send func(pid int, sig syscall.Signal) error
+	// noPidfd forces the fallback that holds bare pids, as on kernels
+	// without pidfds; tests set it to exercise that path.
+	noPidfd bool
+	// waitHook, if set, replaces Terminate's waits: tests use it to make a
+	// wait miss an exit, as a polling wait could, and prove that the
+	// escalation still goes only to the process the handle holds.
+	waitHook func(ctx context.Context, p *Process, d time.Duration) bool
+	// walkHook, if set, runs at each step of the ancestry walk, before the
+	// parent ppid of child is opened or found proven: tests use it to
+	// replace that parent with another process on the same pid, mid-walk,
+	// to hold a call in the middle of a check, and to count the steps.
+	walkHook func(child, ppid int)
+	// noChildrenFile forces the listing of children from every process's
+	// parent pid, as on kernels without /proc/<pid>/task/*/children;
+	// tests set it to exercise that path.
+	noChildrenFile bool
+	// afterStop, if set, is called after each stop pass of Terminate
+	// with Tree, every member it could stop stopped; an error it returns
+	// ends the call as any failure would. Tests use it to fail the call
+	// half-way, or to change a member while the tree is stopped.
+	afterStop func() error
+	// maxMembers and maxPasses, if not zero, replace maxTreeMembers and
+	// maxTreePasses, so tests can reach the bounds with small trees.
+	maxMembers, maxPasses int
+	// handles holds handles for reuse by Kill.
+	handles handleCache
+	// stopped holds the processes stopped by tree calls, for Close.
+	stopped stoppedSet
+	// noForkEvents is set once the kernel has refused fork events here
+	// (see tree.subscribe), so that tree calls stop asking.
+	noForkEvents atomic.Bool
+	// opening admits maxOpening goroutines at a time to open a process;
+	// nil admits all.
+	opening chan struct{}
+}
+
+// maxOpening bounds how many goroutines open a process at once.
+// pidfd_open can take tens of microseconds, and the Go runtime gives
+// another thread to the work of a thread blocked in a system call that
+// long: a burst of a thousand waits, each opening its pidfd, would leave
+// the helper with a hundred threads. Two at a time keep it at a handful,
+// at no cost that shows, since an open takes microseconds.
+const maxOpening = 2
+
+// NewController returns a Controller that applies p.
+func NewController(p Policy) *Controller {
+	return &Controller{Policy: p, opening: make(chan struct{}, maxOpening)}
+}
+
+// Close continues, with CONT through the handle that stopped it, every
+// process k has stopped and not yet continued (the members a tree call in
+// flight has stopped), whatever the policy, since CONT only undoes k's own
+// STOP; it returns once every CONT has been sent. From then on k stops no
+// process: a tree call in flight, or a later one, that would stop one
+// ends with ErrClosed instead, continuing every member it stopped. Close
+// then closes the process handles k keeps for reuse. It is safe to call
+// concurrently with every other method, and more than once; it always
+// returns nil. k stays usable for everything but tree calls, and keeps no
+// handle open after Kill returns.
+//
+// So that no process is ever left stopped, a program that runs tree calls
+// defers Close, and calls it before it exits with tree calls still in
+// flight. The one case no code can cover is SIGKILL to the program itself,
+// mid tree call: the members it stopped then stay stopped.
+func (k *Controller) Close() error {
+	k.stopped.close()
+	k.handles.close()
+	return nil
+}
+
+// Target names the process a request is about.
+type Target struct {
+	// PID is the process id: positive for one process; 0 and below -1
+	// for a process group, if the policy allows groups.
+	PID int
+	// StartTime, if set, is the start time Info reported for the process;
+	// a process with another start time (a reused pid) is not signalled
+	// and the answer is an *OSError with ESRCH and Reason
+	// "start_time mismatch".
+	StartTime string
+}
+
+// Kill sends signal sig to the target. It checks, in order: that the pid
+// fits in 32 bits (a *PIDError); that sig lies
+// in 0..MaxSignum (an *OSError with EINVAL, even where the pid does not exist,
+// which is a deliberate choice: Linux would say ESRCH first); and the
+// policy (a *PolicyError). Only then does it send: a positive pid is
+// opened as a Process (a pidfd on Linux) and checked and signalled
+// through it (see sendChecked), and a process group is signalled with
+// kill(2). It never uses os.Process.Signal, which rewrites ESRCH.
+// Failures of the system are *OSError values. A thread id that is not its
+// process's leader is refused: as self (a *PolicyError) if the thread is
+// the helper's own and sig is not None, else as ESRCH with Reason
+// ReasonThread.
+//
+// Kill keeps the pidfds of the last few processes it reached open and
+// reuses them, so a repeated kill makes one system call instead of three.
+// A reused handle is as exact as a fresh one: a process keeps its pid
+// until it is reaped, so while the handle's process lives, the pid names
+// it. When a send or check through a reused handle finds its process gone
+// (ESRCH), Kill discards the handle and starts over with a fresh one, as
+// the pid may meanwhile belong to a new process.
+func (k *Controller) Kill(t Target, sig Signum) error {
+	pid, n, err := k.check(t, sig)
+	if err != nil {
+		return err
+	}
+	if pid <= 0 {
+		return k.sendGroup(pid, n)
+	}
+	if p := k.handles.take(pid); p != nil {
+		if err := k.sendChecked(nil, p, t, n); k.release(p, err) {
+			return err
+		}
+		// Its process is gone, and the pid may be another's now.
+	}
+	p, err := k.openFor(pid, n)
+	if err != nil {
+		return err
+	}
+	err = k.sendChecked(nil, p, t, n)
+	k.release(p, err)
+	return err
+}
+
+// release puts p back for reuse after an operation that ended with err,
+// or closes it if err says its process is gone (ESRCH). It reports
+// whether p was kept.
+func (k *Controller) release(p *Process, err error) bool {
+	if errors.Is(err, unix.ESRCH) {
+		p.Close()
+		return false
+	}
+	k.handles.put(p)
+	return true
+}
+
+// check validates the target and signal and applies the policy, in the
+// order Kill documents.
+func (k *Controller) check(t Target, sig Signum) (int, Signum, error) {
+	pid, err := CheckPID(int64(t.PID))
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := CheckSignum(int64(sig))
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := k.Policy.Check(pid, n); err != nil {
+		return 0, 0, err
+	}
+	if pid <= 0 && t.StartTime != "" {
+		return 0, 0, &OSError{Errno: unix.EINVAL, Reason: "start_time needs a single process"}
+	}
+	return pid, n, nil
+}
+
+// sendChecked sends n to the process p holds, immediately after checking
+// it (see checkSend), in sweep sw. Every signal the Controller sends to a
+// process goes through here but a tree's STOP, checked alike and sent
+// through stoppedSet.stop, and the CONT that undoes it: every send is
+// checked at the time of the send, through the handle it goes through.
+func (k *Controller) sendChecked(sw *sweep, p *Process, t Target, n Signum) error {
+	if err := k.checkSend(sw, p, t, n); err != nil {
+		return err
+	}
+	return p.Signal(n)
+}
+
+// checkSend checks, through p, everything the policy says about sending n
+// to the process p holds: the pid rules, the target's start time, and the
+// per-process rules.
+func (k *Controller) checkSend(sw *sweep, p *Process, t Target, n Signum) error {
+	if err := k.Policy.Check(p.pid, n); err != nil {
+		return err
+	}
+	_, err := k.checkHandle(sw, p, t)
+	return err
+}
+
+// checkHandle checks the target's start time, if it names one, and the
+// policy's per-process rules, if any, against the process p holds. It
+// returns the details it read, or a zero Info if it needed none.
+func (k *Controller) checkHandle(sw *sweep, p *Process, t Target) (Info, error) {
+	if t.StartTime == "" && !k.Policy.perProcess() {
+		return Info{}, nil
+	}
+	info, err := p.Info()
+	switch {
+	case err != nil:
+		return Info{}, err
+	case t.StartTime != "" && info.StartTime != t.StartTime:
+		return Info{}, &OSError{Errno: unix.ESRCH, Reason: "start_time mismatch"}
+	}
+	return info, k.checkProcess(sw, p, info)
+}
+
+// checkProcess applies the per-process rules to the process p holds,
+// whose details, read through p, are info: the real uid, then the
+// ancestry (see descends), in sweep sw. A refusal is a *PolicyError; a
+// walk ended by sw's ctx is its error.
+func (k *Controller) checkProcess(sw *sweep, p *Process, info Info) error {
+	if err := k.Policy.checkUID(info.UID); err != nil {
+		return err
+	}
+	if a := k.Policy.DescendantsOf; a != nil {
+		ok, err := k.descends(sw, p, info.PPID, a)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return &PolicyError{Reason: ReasonNotDescendant}
+		}
+	}
+	return nil
+}
+
+// openFor opens a handle on pid for sending sig, with the Controller's test
+// hooks applied, and answers a thread id as Kill documents.
+func (k *Controller) openFor(pid int, sig Signum) (*Process, error) {
+	if k.send != nil {
+		return &Process{pid: pid, fd: -1, send: k.send}, nil
+	}
+	p, err := k.openProcess(pid)
+	var te *threadError
+	if errors.As(err, &te) {
+		if te.tgid == k.Policy.Self && k.Policy.Self > 0 && sig != None {
+			return nil, &PolicyError{Reason: ReasonSelf}
+		}
+		return nil, &OSError{Errno: unix.ESRCH, Reason: ReasonThread}
+	}
+	return p, err
+}
+
+// openProcess opens a handle on pid, a pidfd unless the tests forced the
+// fallback, admitting maxOpening goroutines at a time.
+func (k *Controller) openProcess(pid int) (*Process, error) {
+	if k.opening != nil {
+		k.opening <- struct{}{}
+		defer func() { <-k.opening }()
+	}
+	return openProcess(pid, !k.noPidfd)
+}
+
+// sendGroup signals a process group (pid 0 or below -1) with kill(2).
+func (k *Controller) sendGroup(pid int, n Signum) error {
+	send := k.send
+	if send == nil {
+		send = unix.Kill
+	}
+	return AsOSError(send(pid, syscall.Signal(n)))
+}

@@ -1,0 +1,21 @@
+//go:build darwin || dragonfly || freebsd || netbsd || openbsd
+
+package sigctl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// children is unsupported here: it returns an error wrapping
+// errors.ErrUnsupported.
+func (k *Controller) children(int, bool) ([]Child, error) {
+	return nil, fmt.Errorf("children: listing a process's children: %w", errors.ErrUnsupported)
+}
+
+// terminateTree is unsupported here: it returns an error wrapping
+// errors.ErrUnsupported, and sends nothing.
+func (k *Controller) terminateTree(context.Context, Target, TerminateOptions) (Termination, error) {
+	return Termination{}, fmt.Errorf("terminate: a process tree: %w", errors.ErrUnsupported)
+}
