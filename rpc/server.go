@@ -20,7 +20,8 @@ import (
 // Method is one JSON-RPC method: its wire name, its parameters, its
 // documentation and its implementation. One table of Methods drives
 // dispatch, parameter decoding with defaults, and rpc.discover; a program
-// can print its help from the same table.
+// can print its help from the same table. Define makes the Params, Result
+// and Call of a Method from a typed Go function.
 type Method struct {
 	Name    string
 	Summary string

@@ -263,7 +263,7 @@ func TestOnlyStdioReachesTheHelperInTheSource(t *testing.T) {
 	}
 	t.Run("the helper's packages", func(t *testing.T) {
 		dirs := helperPackageDirs(t)
-		for _, want := range []string{"/cmd/sigrpc", "/signal", "/rpc"} {
+		for _, want := range []string{"/cmd/sigrpc", "/sigctl", "/rpc"} {
 			if dirs[modulePath+want] == "" {
 				t.Fatalf("go list does not name %s among the helper's packages: %v", modulePath+want, dirs)
 			}

@@ -78,7 +78,7 @@ func BatchFull() *jsonrpc2.Error {
 // signalNumber resolves a signal param: a name is looked up (an unknown
 // name is a -32602 error with data.reason ReasonUnknownSignal, echoing
 // the name), and a number is returned unchecked.
-func signalNumber(v rpc.Value) (int64, error) {
+func signalNumber(v rpc.IntOrString) (int64, error) {
 	if !v.IsStr {
 		return v.Int, nil
 	}
