@@ -140,9 +140,7 @@ func (k *Controller) descends(sw *sweep, child *Process, ppid int, ancestor *Pro
 		if err := sw.err(); err != nil {
 			return false, err
 		}
-		if k.walkHook != nil {
-			k.walkHook(child.pid, ppid)
-		}
+		k.hooks.walkStep(child.pid, ppid)
 		switch {
 		case ppid == ancestor.pid:
 			return !ancestor.Exited(), nil

@@ -53,7 +53,7 @@ func TestSweepTrustsAProvenProcessOnlyByIdentity(t *testing.T) {
 			defer sw.close()
 			sw.proven[root] = provenProcess{p: tc.entry(t), startTime: tc.start}
 			steps := 0
-			k.walkHook = func(int, int) { steps++ }
+			k.hooks = &testHooks{onWalkStep: func(int, int) { steps++ }}
 			ok, err := k.descends(sw, child, root, a)
 			if err != nil || ok != tc.want {
 				t.Fatalf("descends = %v, %v; want %v", ok, err, tc.want)

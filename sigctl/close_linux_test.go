@@ -12,10 +12,11 @@ import (
 )
 
 // These tests hold a tree call in the middle of its stop pass, with the
-// root stopped and the next member not yet, through walkHook (which runs
-// in every check under --descendants-only, the test process as the
-// client), and end the call from outside: by Controller.Close, as the
-// helper's shutdown does, or by its ctx.
+// root stopped and the next member not yet, through the walk step hook
+// (testHooks.onWalkStep, which runs in every check under
+// --descendants-only, the test process as the client), and end the call
+// from outside: by Controller.Close, as the helper's shutdown does, or by
+// its ctx.
 
 // heldTreeCall is a Terminate with Tree held in the check of the root's
 // first child, before that child's STOP.
@@ -33,11 +34,11 @@ func holdTreeCall(t *testing.T, ctx context.Context, k *Controller, tr *testTree
 	h := &heldTreeCall{done: make(chan error, 1), release: make(chan struct{})}
 	reached := make(chan struct{})
 	var once sync.Once
-	k.walkHook = func(child, _ int) {
+	k.hooks = &testHooks{onWalkStep: func(child, _ int) {
 		if child != root {
 			once.Do(func() { close(reached); <-h.release })
 		}
-	}
+	}}
 	t.Cleanup(func() {
 		h.unblock()
 		select {

@@ -22,20 +22,20 @@ func startChain(t *testing.T, depth int) *testTree {
 	return startTree(t, level+strconv.Itoa(depth), depth+1, 1)
 }
 
-// errTooManySteps ends, by a panic from walkHook, a call that climbs more
-// ancestry links than the test allows, so that a quadratic walk fails
-// the test at once rather than after minutes.
+// errTooManySteps ends, by a panic from the walk step hook, a call that
+// climbs more ancestry links than the test allows, so that a quadratic
+// walk fails the test at once rather than after minutes.
 var errTooManySteps = errors.New("too many steps up the ancestry")
 
 // countSteps makes k count the links its ancestry walks climb, failing
 // the call it is in (see errTooManySteps) beyond limit.
 func countSteps(k *Controller, limit int) *int {
 	steps := new(int)
-	k.walkHook = func(int, int) {
+	k.hooks = &testHooks{onWalkStep: func(int, int) {
 		if *steps++; *steps > limit {
 			panic(errTooManySteps)
 		}
-	}
+	}}
 	return steps
 }
 

@@ -39,7 +39,7 @@ func ownThreads(t *testing.T) []int {
 func TestThreadIDsAreRefusedWithAndWithoutPidfds(t *testing.T) {
 	for name, k := range map[string]*Controller{
 		"pidfd":    NewController(Policy{Self: os.Getpid()}),
-		"fallback": {Policy: Policy{Self: os.Getpid()}, noPidfd: true},
+		"fallback": {Policy: Policy{Self: os.Getpid()}, sys: osSystem{noPidfd: true}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			for _, tid := range ownThreads(t) {
@@ -67,16 +67,16 @@ func TestThreadIDsAreRefusedWithAndWithoutPidfds(t *testing.T) {
 
 // TestEscalationToAProcessAlreadyGoneIsNotEscalated: a process that ends
 // after terminate's wait gave up and before its escalation is not
-// reported as escalated, only as exited; the test hook makes the wait
-// miss the exit, as a polling wait could.
+// reported as escalated, only as exited; a steered wait (see
+// steeredWait) misses the exit, as a polling wait could.
 func TestEscalationToAProcessAlreadyGoneIsNotEscalated(t *testing.T) {
 	for name, k := range map[string]*Controller{
 		"pidfd":    NewController(Policy{}),
-		"fallback": {noPidfd: true},
+		"fallback": {sys: osSystem{noPidfd: true}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd := startSleep(t)
-			k.waitHook = func(ctx context.Context, p *Process, d time.Duration) bool {
+			steerWait(k, func(ctx context.Context, p *Process, d time.Duration) bool {
 				if p.Exited() {
 					return true
 				}
@@ -85,7 +85,7 @@ func TestEscalationToAProcessAlreadyGoneIsNotEscalated(t *testing.T) {
 				cmd.Process.Kill()
 				cmd.Wait()
 				return false
-			}
+			})
 			opts := TerminateOptions{Signal: Signum(syscall.SIGCONT), Timeout: time.Second, Escalate: true, EscalateSignal: Signum(syscall.SIGKILL), EscalateTimeout: time.Second}
 			res, err := k.Terminate(context.Background(), Target{PID: cmd.Process.Pid}, opts)
 			if err != nil || res.Escalated || !res.Exited {
@@ -93,4 +93,21 @@ func TestEscalationToAProcessAlreadyGoneIsNotEscalated(t *testing.T) {
 			}
 		})
 	}
+}
+
+// steeredWait is a system whose waits for a process to terminate go to a
+// function the test gives; the rest goes to the system it wraps.
+type steeredWait struct {
+	system
+	waitFunc func(ctx context.Context, p *Process, d time.Duration) bool
+}
+
+func (s steeredWait) wait(ctx context.Context, p *Process, d time.Duration) bool {
+	return s.waitFunc(ctx, p, d)
+}
+
+// steerWait makes every wait of k's for a process to terminate (those of
+// Terminate, and Wait's) call f instead.
+func steerWait(k *Controller, f func(ctx context.Context, p *Process, d time.Duration) bool) {
+	k.sys = steeredWait{system: k.system(), waitFunc: f}
 }

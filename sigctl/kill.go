@@ -1,11 +1,8 @@
 package sigctl
 
 import (
-	"context"
 	"errors"
 	"sync/atomic"
-	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,34 +16,12 @@ import (
 type Controller struct {
 	// Policy is checked before every send.
 	Policy Policy
-	// send, if set, replaces every delivery, to a process or a group,
-	// and no process is opened. Tests set it to a recorder to prove what
-	// was, and was not, sent. nil means the real system calls.
-	send func(pid int, sig syscall.Signal) error
-	// noPidfd forces the fallback that holds bare pids, as on kernels
-	// without pidfds; tests set it to exercise that path.
-	noPidfd bool
-	// waitHook, if set, replaces Terminate's waits: tests use it to make a
-	// wait miss an exit, as a polling wait could, and prove that the
-	// escalation still goes only to the process the handle holds.
-	waitHook func(ctx context.Context, p *Process, d time.Duration) bool
-	// walkHook, if set, runs at each step of the ancestry walk, before the
-	// parent ppid of child is opened or found proven: tests use it to
-	// replace that parent with another process on the same pid, mid-walk,
-	// to hold a call in the middle of a check, and to count the steps.
-	walkHook func(child, ppid int)
-	// noChildrenFile forces the listing of children from every process's
-	// parent pid, as on kernels without /proc/<pid>/task/*/children;
-	// tests set it to exercise that path.
-	noChildrenFile bool
-	// afterStop, if set, is called after each stop pass of Terminate
-	// with Tree, every member it could stop stopped; an error it returns
-	// ends the call as any failure would. Tests use it to fail the call
-	// half-way, or to change a member while the tree is stopped.
-	afterStop func() error
-	// maxMembers and maxPasses, if not zero, replace maxTreeMembers and
-	// maxTreePasses, so tests can reach the bounds with small trees.
-	maxMembers, maxPasses int
+	// sys is the operating system the Controller works through; nil
+	// means the real one, osSystem. Tests substitute it (see system).
+	sys system
+	// hooks lets tests watch and steer the Controller's calls; nil
+	// outside tests.
+	hooks *testHooks
 	// handles holds handles for reuse by Kill.
 	handles handleCache
 	// stopped holds the processes stopped by tree calls, for Close.
@@ -240,12 +215,9 @@ func (k *Controller) checkProcess(sw *sweep, p *Process, info Info) error {
 	return nil
 }
 
-// openFor opens a handle on pid for sending sig, with the Controller's test
-// hooks applied, and answers a thread id as Kill documents.
+// openFor opens a handle on pid for sending sig, and answers a thread id
+// as Kill documents.
 func (k *Controller) openFor(pid int, sig Signum) (*Process, error) {
-	if k.send != nil {
-		return &Process{pid: pid, fd: -1, send: k.send}, nil
-	}
 	p, err := k.openProcess(pid)
 	var te *threadError
 	if errors.As(err, &te) {
@@ -257,21 +229,17 @@ func (k *Controller) openFor(pid int, sig Signum) (*Process, error) {
 	return p, err
 }
 
-// openProcess opens a handle on pid, a pidfd unless the tests forced the
-// fallback, admitting maxOpening goroutines at a time.
+// openProcess opens a handle on pid through k's system, admitting
+// maxOpening goroutines at a time.
 func (k *Controller) openProcess(pid int) (*Process, error) {
 	if k.opening != nil {
 		k.opening <- struct{}{}
 		defer func() { <-k.opening }()
 	}
-	return openProcess(pid, !k.noPidfd)
+	return k.system().open(pid)
 }
 
 // sendGroup signals a process group (pid 0 or below -1) with kill(2).
 func (k *Controller) sendGroup(pid int, n Signum) error {
-	send := k.send
-	if send == nil {
-		send = unix.Kill
-	}
-	return AsOSError(send(pid, syscall.Signal(n)))
+	return AsOSError(k.system().signalGroup(pid, n))
 }

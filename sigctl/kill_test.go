@@ -25,21 +25,32 @@ type sent struct {
 	sig syscall.Signal
 }
 
-// recorder is a fake delivery that records every signal and sends none.
+// recorder is a system that records every signal and sends none: it
+// opens no process, and its handles hold bare pids whose signals it
+// records. It waits, and reads children, as the real system does.
 type recorder struct {
+	osSystem
 	sent []sent
 	err  error // returned for every send
 }
 
-func (r *recorder) send(pid int, sig syscall.Signal) error {
-	r.sent = append(r.sent, sent{pid, sig})
+func (r *recorder) open(pid int) (*Process, error) {
+	return &Process{pid: pid, fd: -1, sys: r}, nil
+}
+
+func (r *recorder) signal(p *Process, sig Signum) error {
+	return r.signalGroup(p.pid, sig)
+}
+
+func (r *recorder) signalGroup(pid int, sig Signum) error {
+	r.sent = append(r.sent, sent{pid, syscall.Signal(sig)})
 	return r.err
 }
 
 // fakeKiller returns a Controller whose every delivery goes to a recorder.
 func fakeKiller(p Policy) (*Controller, *recorder) {
 	rec := &recorder{}
-	return &Controller{Policy: p, send: rec.send}, rec
+	return &Controller{Policy: p, sys: rec}, rec
 }
 
 func errorText(err error) string {
@@ -164,7 +175,7 @@ func TestTerminateChecksBothSignalsBeforeSendingAny(t *testing.T) {
 }
 
 func TestKillAnAbsentPIDIsESRCH(t *testing.T) {
-	for name, k := range map[string]*Controller{"pidfd": NewController(Policy{}), "fallback": {noPidfd: true}} {
+	for name, k := range map[string]*Controller{"pidfd": NewController(Policy{}), "fallback": {sys: osSystem{noPidfd: true}}} {
 		for _, pid := range []int{absentPID, otherAbsentPID} {
 			err := k.Kill(Target{PID: pid}, 0)
 			var osErr *OSError
@@ -210,7 +221,7 @@ func waitSignal(t *testing.T, cmd *exec.Cmd) syscall.Signal {
 }
 
 func TestKillSignalsAChild(t *testing.T) {
-	for name, k := range map[string]*Controller{"pidfd": NewController(Policy{}), "fallback": {noPidfd: true}} {
+	for name, k := range map[string]*Controller{"pidfd": NewController(Policy{}), "fallback": {sys: osSystem{noPidfd: true}}} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cmd := startSleep(t)
@@ -255,7 +266,7 @@ func BenchmarkKillNone(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		k    *Controller
-	}{{"cached-pidfd", cached}, {"fresh-pidfd", fresh}, {"no-pidfd", &Controller{noPidfd: true}}} {
+	}{{"cached-pidfd", cached}, {"fresh-pidfd", fresh}, {"no-pidfd", &Controller{sys: osSystem{noPidfd: true}}}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -105,7 +105,7 @@ func runPIDReuseInner(t *testing.T) {
 	}
 
 	t.Run("stale start_time", func(t *testing.T) {
-		for name, k := range map[string]*Controller{"pidfd": NewController(Policy{}), "fallback": {noPidfd: true}} {
+		for name, k := range map[string]*Controller{"pidfd": NewController(Policy{}), "fallback": {sys: osSystem{noPidfd: true}}} {
 			t.Run(name, func(t *testing.T) {
 				old := startSleep(t)
 				pid := old.Process.Pid
@@ -225,8 +225,8 @@ func runPIDReuseInner(t *testing.T) {
 		}{
 			{"pidfd", NewController(Policy{}), false},
 			{"pidfd with start_time", NewController(Policy{}), true},
-			{"fallback with start_time", &Controller{noPidfd: true}, true},
-			{"fallback without start_time", &Controller{noPidfd: true}, false},
+			{"fallback with start_time", &Controller{sys: osSystem{noPidfd: true}}, true},
+			{"fallback without start_time", &Controller{sys: osSystem{noPidfd: true}}, false},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				terminateAcrossReuse(t, tc.killer, tc.startTime)
@@ -308,7 +308,7 @@ func ancestryAcrossReuse(t *testing.T) {
 	k := NewController(Policy{DescendantsOf: handle})
 	defer k.Close()
 	replaced := false
-	k.walkHook = func(child, ppid int) {
+	k.hooks = &testHooks{onWalkStep: func(child, ppid int) {
 		if replaced || child != target || ppid != p {
 			return
 		}
@@ -331,7 +331,7 @@ func ancestryAcrossReuse(t *testing.T) {
 			}
 			ask("drop " + strconv.Itoa(q))
 		}
-	}
+	}}
 	err = k.Kill(Target{PID: target}, Signum(unix.SIGTERM))
 	if !replaced {
 		t.Fatalf("the walk never reached pid %d", p)
@@ -371,8 +371,8 @@ func assertNoSignalPending(t *testing.T, pid int) {
 	}
 }
 
-// terminateAcrossReuse runs Terminate on a child whose first wait, through
-// the Controller's wait hook, kills and reaps the child and starts a new
+// terminateAcrossReuse runs Terminate on a child whose first wait, steered
+// (see steerWait), kills and reaps the child and starts a new
 // process on its pid before reporting "not exited", so that Terminate
 // escalates after the pid was reused.
 func terminateAcrossReuse(t *testing.T, k *Controller, withStartTime bool) {
@@ -386,9 +386,10 @@ func terminateAcrossReuse(t *testing.T, k *Controller, withStartTime bool) {
 	if withStartTime {
 		target.StartTime = info.StartTime
 	}
+	base, _ := k.system().(osSystem)
 	var owner *exec.Cmd
 	waits := 0
-	k.waitHook = func(ctx context.Context, p *Process, d time.Duration) bool {
+	steerWait(k, func(ctx context.Context, p *Process, d time.Duration) bool {
 		waits++
 		if waits > 1 {
 			return p.WaitTimeout(ctx, d)
@@ -396,7 +397,7 @@ func terminateAcrossReuse(t *testing.T, k *Controller, withStartTime bool) {
 		reapKilled(t, old) // TERM may have ended it already; KILL makes sure
 		owner = startAtReusedPID(t, pid, info.StartTime)
 		return false // as a wait that missed the exit would
-	}
+	})
 	opts := TerminateOptions{Signal: Signum(unix.SIGTERM), Timeout: time.Second, Escalate: true, EscalateSignal: Signum(unix.SIGKILL), EscalateTimeout: time.Second}
 	res, err := k.Terminate(context.Background(), target, opts)
 	if owner == nil {
@@ -405,7 +406,7 @@ func terminateAcrossReuse(t *testing.T, k *Controller, withStartTime bool) {
 	if err != nil || res.Escalated {
 		t.Errorf("Terminate = %+v, %v; want no escalation, since the process it signalled is gone", res, err)
 	}
-	if k.noPidfd {
+	if base.noPidfd {
 		t.Logf("fallback: Terminate = %+v (Exited reports on the pid, which the new owner holds)", res)
 	} else if !res.Exited {
 		t.Errorf("Terminate = %+v; want Exited, since the process its pidfd holds is gone", res)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -22,8 +21,9 @@ type Process struct {
 	// non-blocking mode, registered with Go's runtime poller, so that a
 	// wait parks a goroutine rather than an OS thread. See wait.
 	file *os.File
-	// send, if set, replaces the delivery of every signal (a test hook).
-	send func(pid int, sig syscall.Signal) error
+	// sys, if set, is the system that opened the handle, through which
+	// its signals go; nil is the real one (see system).
+	sys system
 }
 
 // Open returns a handle on process pid. A pid with no process is an
@@ -55,10 +55,7 @@ func (p *Process) PID() int { return p.pid }
 // since been replaced by another with the same pid yields ESRCH instead
 // of a signal to the wrong process. Failures are *OSError values.
 func (p *Process) Signal(sig Signum) error {
-	if p.send != nil {
-		return AsOSError(p.send(p.pid, syscall.Signal(sig)))
-	}
-	return AsOSError(p.signal(sig))
+	return AsOSError(p.system().signal(p, sig))
 }
 
 // Wait blocks until the process has terminated (a zombie counts) and

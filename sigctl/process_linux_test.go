@@ -31,7 +31,7 @@ func TestParseStatHandlesAwkwardCommandNames(t *testing.T) {
 func TestInspectKillWaitAndTerminateAChild(t *testing.T) {
 	for name, k := range map[string]*Controller{
 		"pidfd":    NewController(Policy{}),
-		"fallback": {noPidfd: true},
+		"fallback": {sys: osSystem{noPidfd: true}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			cmd := startSleep(t)

@@ -112,7 +112,7 @@ func TestInitAndOwnGroupAreRefusedByTerminate(t *testing.T) {
 // refuses pid 1 too.
 func TestEverySendThroughAHandleRefusesInit(t *testing.T) {
 	k, rec := fakeKiller(Policy{})
-	p := &Process{pid: 1, fd: -1, send: rec.send}
+	p := &Process{pid: 1, fd: -1, sys: rec}
 	var pe *PolicyError
 	if err := k.sendChecked(nil, p, Target{PID: 1}, Signum(unix.SIGKILL)); !errors.As(err, &pe) || pe.Reason != ReasonInit {
 		t.Errorf("sendChecked(1, KILL) = %v, want an init refusal", err)

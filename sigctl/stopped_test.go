@@ -17,7 +17,7 @@ func TestStoppedSetContinuesWhatItStopped(t *testing.T) {
 	var s stoppedSet
 	procs := make([]*Process, 4)
 	for i := range procs {
-		procs[i] = &Process{pid: 100 + i, fd: -1, send: rec.send}
+		procs[i] = &Process{pid: 100 + i, fd: -1, sys: rec}
 		if err := s.stop(procs[i]); err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestStoppedSetContinuesWhatItStopped(t *testing.T) {
 func TestStoppedSetKeepsOnlyWhatWasStopped(t *testing.T) {
 	rec := &recorder{err: unix.ESRCH}
 	var s stoppedSet
-	if err := s.stop(&Process{pid: 100, fd: -1, send: rec.send}); !errors.Is(err, unix.ESRCH) {
+	if err := s.stop(&Process{pid: 100, fd: -1, sys: rec}); !errors.Is(err, unix.ESRCH) {
 		t.Fatalf("stop = %v, want ESRCH", err)
 	}
 	s.close()

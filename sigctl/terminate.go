@@ -116,7 +116,7 @@ func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOpti
 	if err := k.sendChecked(nil, p, t, sig); err != nil {
 		return Termination{}, err
 	}
-	res := Termination{Exited: k.waitTimeout(ctx, p, opts.Timeout)}
+	res := Termination{Exited: k.system().wait(ctx, p, opts.Timeout)}
 	if !res.Exited && opts.Escalate && ctx.Err() == nil {
 		res = k.escalate(ctx, p, t, opts.EscalateSignal, opts.EscalateTimeout)
 	}
@@ -135,15 +135,7 @@ func (k *Controller) escalate(ctx context.Context, p *Process, t Target, esc Sig
 	case err != nil:
 		return Termination{Exited: p.Exited()} // gone since the wait: nothing was delivered
 	}
-	return Termination{Escalated: true, Exited: k.waitTimeout(ctx, p, timeout)}
-}
-
-// waitTimeout is p.WaitTimeout, or the test hook that replaces it.
-func (k *Controller) waitTimeout(ctx context.Context, p *Process, d time.Duration) bool {
-	if k.waitHook != nil {
-		return k.waitHook(ctx, p, d)
-	}
-	return p.WaitTimeout(ctx, d)
+	return Termination{Escalated: true, Exited: k.system().wait(ctx, p, timeout)}
 }
 
 // Wait reports whether process pid terminates (a zombie counts) within
@@ -169,5 +161,5 @@ func (k *Controller) Wait(ctx context.Context, pid int, timeout time.Duration) (
 	if _, err := k.checkHandle(nil, p, Target{PID: pid}); err != nil {
 		return false, err
 	}
-	return p.WaitTimeout(ctx, timeout), nil
+	return k.system().wait(ctx, p, timeout), nil
 }

@@ -8,6 +8,10 @@ import (
 	"fmt"
 )
 
+// childrenFiles reports false: there is no /proc here, and no listing of
+// children.
+func (osSystem) childrenFiles() bool { return false }
+
 // children is unsupported here: it returns an error wrapping
 // errors.ErrUnsupported.
 func (k *Controller) children(int, bool) ([]Child, error) {

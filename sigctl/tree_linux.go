@@ -34,10 +34,14 @@ type lister struct {
 	index map[int][]int // the fallback's parent pid → pids; nil until needed
 }
 
-// newLister returns the lister this kernel, and the test hook, call for.
+// newLister returns the lister k's system calls for.
 func (k *Controller) newLister() *lister {
-	return &lister{files: !k.noChildrenFile && hasChildrenFile()}
+	return &lister{files: k.system().childrenFiles()}
 }
+
+// childrenFiles reports whether this kernel has the children files, and
+// s does not forgo them.
+func (s osSystem) childrenFiles() bool { return !s.noChildrenFile && hasChildrenFile() }
 
 // pass forgets what the last pass read.
 func (l *lister) pass() { l.index = nil }
@@ -230,7 +234,7 @@ func (k *Controller) childrenOf(l *lister, parent *Process, skip func(pid int) b
 // one. A pid that is gone, or a thread, is not a child; a failure to open
 // one is an error, since a child that cannot be held cannot be stopped.
 func (k *Controller) verifyChild(parent *Process, pid int, full bool) (found, bool, error) {
-	p, err := k.openMember(pid)
+	p, err := k.openProcess(pid)
 	var te *threadError
 	switch {
 	case errors.Is(err, unix.ESRCH) || errors.As(err, &te):
@@ -257,19 +261,6 @@ func (k *Controller) verifyChild(parent *Process, pid int, full bool) (found, bo
 	return found{p, info}, true, nil
 }
 
-// openMember opens a handle on pid as openFor does, without its answers
-// for thread ids, which a listing of children never names.
-func (k *Controller) openMember(pid int) (*Process, error) {
-	if k.send != nil {
-		return &Process{pid: pid, fd: -1, send: k.send}, nil
-	}
-	return k.openProcess(pid)
-}
-
-// memberLimit and passLimit are the bounds of a tree, or the tests'.
-func (k *Controller) memberLimit() int { return cmp.Or(k.maxMembers, maxTreeMembers) }
-func (k *Controller) passLimit() int   { return cmp.Or(k.maxPasses, maxTreePasses) }
-
 // children implements Children on Linux.
 func (k *Controller) children(pid int, recursive bool) (_ []Child, err error) {
 	root, err := k.openFor(pid, None)
@@ -284,7 +275,7 @@ func (k *Controller) children(pid int, recursive bool) (_ []Child, err error) {
 	if _, err := k.checkHandle(sw, root, Target{PID: pid}); err != nil {
 		return nil, err
 	}
-	full, limit, l := k.Policy.perProcess(), k.memberLimit(), k.newLister()
+	full, limit, l := k.Policy.perProcess(), k.hooks.memberLimit(), k.newLister()
 	var listed []found
 	var shown []bool
 	defer func() {
@@ -478,10 +469,8 @@ func (tr *tree) round(ctx context.Context, sig Signum, escalation bool) error {
 		// member: the log need not keep the system's other forks.
 		tr.fe.log.narrow()
 	}
-	if tr.k.afterStop != nil {
-		if err := tr.k.afterStop(); err != nil {
-			return err
-		}
+	if err := tr.k.hooks.afterStop(); err != nil {
+		return err
 	}
 	// Children first: a child is signalled while its parent, stopped,
 	// still holds it in the tree (under --descendants-only a child whose
@@ -530,7 +519,7 @@ func (tr *tree) round(ctx context.Context, sig Signum, escalation bool) error {
 // with its error; so does Close (ErrClosed) at the next STOP. The caller
 // continues every member stopped.
 func (tr *tree) stop(ctx context.Context) error {
-	limit := tr.k.passLimit()
+	limit := tr.k.hooks.passLimit()
 	settleBy := time.Now().Add(settleTimeout)
 	delay := 50 * time.Microsecond
 	for growing := 0; ; {
@@ -579,7 +568,7 @@ func (tr *tree) settled() bool {
 // then sent through k's stoppedSet, which Close continues. ctx ends the
 // pass, before any member, with its error.
 func (tr *tree) pass(ctx context.Context) (added int, err error) {
-	limit := tr.k.memberLimit()
+	limit := tr.k.hooks.memberLimit()
 	tr.l.pass()
 	sw := newSweep(ctx, true)
 	defer sw.close()
@@ -705,7 +694,7 @@ func (tr *tree) wait(ctx context.Context, d time.Duration) {
 			if tr.fe != nil {
 				slice = min(slice, syncEvery)
 			}
-			if tr.k.waitTimeout(ctx, m.p, slice) {
+			if tr.k.system().wait(ctx, m.p, slice) {
 				m.gone = true
 				break
 			}

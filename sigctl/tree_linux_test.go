@@ -172,8 +172,8 @@ const smallTree = `sleep 1000 & sh -c "sleep 1000 & sleep 1000 & wait" & wait`
 // the latter with bare pids, as on kernels without pidfds.
 var listers = map[string]func() *Controller{
 	"children files": func() *Controller { return NewController(Policy{}) },
-	"ppid fallback":  func() *Controller { k := NewController(Policy{}); k.noChildrenFile = true; return k },
-	"no pidfds":      func() *Controller { return &Controller{noPidfd: true, noChildrenFile: true} },
+	"ppid fallback":  func() *Controller { k := NewController(Policy{}); k.sys = osSystem{noChildrenFile: true}; return k },
+	"no pidfds":      func() *Controller { return &Controller{sys: osSystem{noPidfd: true, noChildrenFile: true}} },
 }
 
 func TestChildrenListsEachChildOnceVerified(t *testing.T) {
@@ -410,12 +410,12 @@ func TestTreeLeavesNothingStoppedWhenTheCallFails(t *testing.T) {
 			before := switchesOf(t, tr.pids)
 			k := NewController(Policy{})
 			var stopped []string
-			k.afterStop = func() error {
+			k.hooks = &testHooks{onStopped: func() error {
 				for _, pid := range tr.pids {
 					stopped = append(stopped, proctest.State(pid))
 				}
 				return fail()
-			}
+			}}
 			var err error
 			func() {
 				defer func() {
@@ -451,8 +451,8 @@ func TestTreeBounds(t *testing.T) {
 		errno syscall.Errno
 		text  string
 	}{
-		{"members", func(k *Controller) { k.maxMembers = 3 }, unix.E2BIG, "Argument list too long (tree has more than 3 members)"},
-		{"passes", func(k *Controller) { k.maxPasses = 1 }, unix.EAGAIN, "Resource temporarily unavailable (tree still growing after 1 passes)"},
+		{"members", func(k *Controller) { k.hooks = &testHooks{maxMembers: 3} }, unix.E2BIG, "Argument list too long (tree has more than 3 members)"},
+		{"passes", func(k *Controller) { k.hooks = &testHooks{maxPasses: 1} }, unix.EAGAIN, "Resource temporarily unavailable (tree still growing after 1 passes)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -486,8 +486,9 @@ func TestTreeMemberThatLeavesTheClientsTree(t *testing.T) {
 	// leaf stopped in it, and the kernel would send it HUP and CONT.
 	tr := startTree(t, `sh -c "setsid sleep 1000 & wait" & wait`, 3, 1)
 	middle, leaf := tr.pids[1], tr.pids[2]
-	k.afterStop = func() error {
-		k.afterStop = nil
+	k.hooks = &testHooks{}
+	k.hooks.onStopped = func() error {
+		k.hooks.onStopped = nil
 		unix.PidfdSendSignal(tr.fds[middle], unix.SIGKILL, nil, 0)
 		for ppid, _ := proctest.Parent(leaf); ppid == middle; ppid, _ = proctest.Parent(leaf) {
 			time.Sleep(time.Millisecond)

@@ -125,10 +125,10 @@ func (tr *tree) openJoined(id ident) (int, error) {
 	if fe.byID[id] != nil || fe.log.current(id.pid) != id || tr.exclude[id.pid] {
 		return 0, nil
 	}
-	if len(tr.members) >= tr.k.memberLimit() {
-		return 0, errTreeTooLarge(tr.k.memberLimit())
+	if limit := tr.k.hooks.memberLimit(); len(tr.members) >= limit {
+		return 0, errTreeTooLarge(limit)
 	}
-	p, err := tr.k.openMember(id.pid)
+	p, err := tr.k.openProcess(id.pid)
 	if err != nil {
 		return 0, nil // gone: what it forked is in the log
 	}
