@@ -168,6 +168,13 @@ test-dist: dist ## check the artefacts in dist/ and install them offline in fres
 	SIGRPC_DIST=$(CURDIR)/dist SIGRPC_DIST_PYTHON=$(CURDIR)/$(DIST_PY) \
 		$(GO) test -count=1 -v -timeout 5m ./internal/disttest/
 
+# The method table in README.md and the method reference in PROTOCOL.md are
+# written from internal/service's table, between marker comments;
+# TestDocsAreGenerated (internal/service) fails while they are stale.
+.PHONY: docs
+docs: ## regenerate README.md's method table and PROTOCOL.md's method reference from the method table
+	$(GO) run ./internal/docgen/mkdocs
+
 set-version: ## set the one version everywhere: make set-version V=x.y.z
 	@echo "$(V)" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$$' || { echo "usage: make set-version V=MAJOR.MINOR.PATCH"; exit 2; }
 	echo "$(V)" > internal/version/VERSION

@@ -1,6 +1,6 @@
 // Command sigrpc serves signal names, numbers and safe process signalling
-// as JSON-RPC 2.0 on standard input and output. See PROTOCOL.md and the
-// README for the wire contract.
+// as JSON-RPC 2.0 on standard input and output. PROTOCOL.md is the wire
+// contract.
 package main
 
 import (

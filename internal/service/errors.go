@@ -13,7 +13,7 @@ import (
 	"github.com/sigrpc/sigrpc/sigctl"
 )
 
-// The application error codes (the README's error table).
+// The application error codes (PROTOCOL.md, section 4).
 const (
 	CodeOSError     = -32000 // an operating system error; data has errno, errnum and maybe reason
 	CodePolicy      = -32001 // refused by policy; data has reason

@@ -112,7 +112,7 @@ type killParams struct {
 }
 
 // kill implements kill(pid, signal, start_time), checking in the order
-// the README gives: the signal's name, the pid's range, the signal's
+// PROTOCOL.md gives: the signal's name, the pid's range, the signal's
 // range, the policy, then kill(2).
 func (s *service) kill(_ context.Context, p killParams) (rpc.True, error) {
 	start, err := startTime(p.StartTime)
@@ -208,24 +208,24 @@ type termination struct {
 	Exited    bool   `json:"exited" summary:"the process (with tree, every member) has terminated"`
 	Escalated bool   `json:"escalated" summary:"the escalation signal was sent"`
 	Refused   string `json:"refused,omitempty" summary:"why the policy refused the escalation"`
-	ElapsedMS int64  `json:"elapsed_ms"`
+	ElapsedMS int64  `json:"elapsed_ms" summary:"how long the call took, in milliseconds"`
 	*treeTermination
 }
 
 // treeTermination is what terminate's result adds with tree.
 type treeTermination struct {
-	Complete bool     `json:"complete" summary:"escape of a process forked during the call is ruled out (true) or only unlikely (false)"`
+	Complete bool     `json:"complete" summary:"true: the method rules out escape by a process forked during the call; false: it does not (listing misses double forks)"`
 	Method   string   `json:"method" enum:"listing,fork-events" summary:"how the members were found"`
-	Members  []member `json:"members"`
+	Members  []member `json:"members" summary:"every process of the tree, parents first"`
 }
 
 // member is one member of a tree terminate acted on.
 type member struct {
 	PID       int    `json:"pid"`
 	StartTime string `json:"start_time"`
-	Exited    bool   `json:"exited"`
-	Escalated bool   `json:"escalated"`
-	Refused   string `json:"refused,omitempty"`
+	Exited    bool   `json:"exited" summary:"it has terminated"`
+	Escalated bool   `json:"escalated" summary:"the escalation signal was sent to it"`
+	Refused   string `json:"refused,omitempty" summary:"why the policy refused to signal it"`
 }
 
 // terminate implements terminate(pid, signal, timeout_ms, escalate,
