@@ -99,7 +99,21 @@ func TestProcEventsForkAndExit(t *testing.T) {
 // TestProcEventsThreadsFiltered: the threads the test starts make fork and
 // exit messages that the kernel sends (seen raw), none of which drain
 // reports; every fork drain reports names a process.
+// Events from the rest of the machine queue up with the test's while it
+// waits for its threads, and a busy machine can overflow the queue: the
+// test then starts again, and gives up (skips) after three overflows.
 func TestProcEventsThreadsFiltered(t *testing.T) {
+	for attempt := 1; threadsFilteredLost(t); attempt++ {
+		if attempt == 3 {
+			t.Skip("the kernel dropped events three times: this machine is too busy to count them")
+		}
+		t.Logf("attempt %d: the kernel dropped events; again", attempt)
+	}
+}
+
+// threadsFilteredLost is one attempt of TestProcEventsThreadsFiltered; it
+// reports whether events were lost, and checks nothing then.
+func threadsFilteredLost(t *testing.T) bool {
 	e := subscribeForTest(t)
 	// Goroutines locked to their threads at once: the runtime starts new
 	// threads for them, and ends each thread when its goroutine returns
@@ -167,6 +181,9 @@ func TestProcEventsThreadsFiltered(t *testing.T) {
 			}
 		})
 	}
+	if e.lost {
+		return true
+	}
 	if rawThreadForks == 0 {
 		t.Error("the kernel sent no fork of a new thread: nothing was left out")
 	}
@@ -184,6 +201,7 @@ func TestProcEventsThreadsFiltered(t *testing.T) {
 			}
 		}
 	}
+	return false
 }
 
 // threadAlive reports whether thread tid of process pid has not yet been reaped.

@@ -85,6 +85,17 @@ func (l *lister) list(pid int) (pids []int, halted bool, err error) {
 // haltedState), with no task added while they were read, and returns
 // the tasks. A process with no tasks left is ESRCH.
 func (l *lister) halted(pid int) (tasks []string, halted bool, err error) {
+	stat, err := readProc(pid, "stat")
+	if err != nil {
+		return nil, false, err
+	}
+	if state, lone := loneThread(stat); lone {
+		// The one thread there was when the stat line was made is the
+		// leader, whose state it shows, read before the count: if it had
+		// halted, nothing could have started another thread since.
+		tid := strconv.Itoa(pid)
+		return []string{tid}, state == 'T' || state == 't' || inVforkWait(pid, tid, stat), nil
+	}
 	tasks, err = readProcDir(pid, "task")
 	if err != nil {
 		return nil, false, err
@@ -105,6 +116,23 @@ func (l *lister) halted(pid int) (tasks []string, halted bool, err error) {
 		halted = false
 	}
 	return again, halted, nil
+}
+
+// loneThread reads a process's stat line: whether it had one thread, and
+// that thread is the leader (its state is not Z or X: a leader that has
+// exited shows Z while other threads live on), and the leader's state.
+func loneThread(stat []byte) (state byte, lone bool) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		return 0, false
+	}
+	state = stat[i+2]
+	fields := bytes.Fields(stat[i+1:])
+	const numThreads = 17 // field 20, counted from the state, field 3
+	if len(fields) <= numThreads || string(fields[numThreads]) != "1" {
+		return state, false
+	}
+	return state, state != 'Z' && state != 'X' && state != 'x'
 }
 
 // readProcDir returns the names in /proc/<pid>/<name> (or in /proc itself
@@ -511,7 +539,9 @@ func (tr *tree) round(ctx context.Context, sig Signum, escalation bool) error {
 // reaches in turn. A process forked while a pass runs is found by the
 // next. The passes end with one that finds no new member and that began
 // with every stopped member seen halted, so that no member was still
-// making a fork when its children were listed; or, if a member does not
+// making a fork when its children were listed (followed by fork events,
+// with one that finds no new member and saw every member halted); or, if
+// a member does not
 // halt (a vfork parent waiting for a stopped child, a task in
 // uninterruptible sleep), after settleTimeout. A tree that still finds
 // new members after passLimit passes is an error, as is one beyond
@@ -534,7 +564,10 @@ func (tr *tree) stop(ctx context.Context) error {
 			}
 			continue
 		}
-		if settled {
+		// Followed by fork events, a pass that saw every member halted
+		// is the last: each fork a member made before it halted was in
+		// the events the pass drained at its end, and made a member.
+		if settled || (tr.followed() && tr.settled()) {
 			return nil
 		}
 		if time.Now().After(settleBy) {
@@ -605,7 +638,7 @@ func (tr *tree) pass(ctx context.Context) (added int, err error) {
 				return added, err
 			}
 		}
-		if tr.fe != nil && m.listed {
+		if tr.followed() && m.listed {
 			// Fork events name every child it has had since its children
 			// were read: only whether it has halted is left to see.
 			_, halted, err := tr.l.halted(m.p.pid)

@@ -31,7 +31,7 @@ type testTree struct {
 // startTree runs script with sh as the root of a tree, in a process group
 // of its own, and waits until the tree has size processes, sleeps of them
 // running sleep.
-func startTree(t *testing.T, script string, size, sleeps int) *testTree {
+func startTree(t testing.TB, script string, size, sleeps int) *testTree {
 	t.Helper()
 	root := exec.Command("sh", "-c", "ulimit -c 0; "+script)
 	root.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -62,7 +62,7 @@ func startTree(t *testing.T, script string, size, sleeps int) *testTree {
 // hold opens a pidfd on every descendant of the root not held yet: a pid
 // listed as the child of a process held, whose parent pid, read after the
 // open, is that process, which is still there.
-func (tr *testTree) hold(t *testing.T) {
+func (tr *testTree) hold(t testing.TB) {
 	t.Helper()
 	for i := 0; i < len(tr.pids); i++ {
 		parent := tr.pids[i]

@@ -116,6 +116,11 @@ func (tr *tree) sync() (added int, err error) {
 	}
 }
 
+// followed reports whether fork events name every child the members
+// have had since they were listed: the tree follows them, and none were
+// lost.
+func (tr *tree) followed() bool { return tr.fe != nil && !tr.fe.lost }
+
 // openJoined opens the process id, which the log made a member, and
 // makes it a member of tr: unless it has a handle already, is gone, has
 // been born again since (its own forks are in the log), or is one a tree
