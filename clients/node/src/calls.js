@@ -161,6 +161,7 @@ const START_TIME = param({ wire: 'start_time', option: 'startTime', write: start
  * @typedef {object} Termination The outcome of `terminate` (and `Process#stop`).
  * @property {boolean} exited the process (with `tree`: every member) has terminated
  * @property {boolean} escalated the escalation signal was delivered
+ * @property {string} [refused] the policy's reason when it refused the escalation (nothing was sent)
  * @property {number} elapsedMs how long it took, in milliseconds
  * @property {Member[]} [members] with `tree: true`: every member of the tree
  * @property {boolean} [complete] with `tree: true`: whether `method` rules out a process forked
@@ -186,6 +187,7 @@ function readProcessInfo(r) {
 function readTermination(r) {
   /** @type {Termination} */
   const t = { exited: r.exited, escalated: r.escalated, elapsedMs: r.elapsed_ms };
+  if (r.refused !== undefined) t.refused = r.refused;
   if (r.complete !== undefined) t.complete = r.complete;
   if (r.method !== undefined) t.method = r.method;
   if (Array.isArray(r.members)) {

@@ -4,6 +4,8 @@
 // input kept open until the expected answer has arrived (open mode: answers
 // never wait for more input). A case with "needs_eof": true runs closed only;
 // one with "open_only": true runs open only, and may answer more at the end.
+// Every successful result in the output of a closed run is also held to its
+// method's result schema from the helper's rpc.discover (./openrpc.js).
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { HELPER } from './helpers.js';
+import { resultSchemas } from './openrpc.js';
 
 const VECTORS = new URL('../../../rpc/testdata/conformance.json', import.meta.url);
 const PLATFORM = process.platform; // Go's GOOS for linux, darwin, freebsd, openbsd, netbsd
@@ -139,7 +142,112 @@ function runOpen(args, input, expected) {
   });
 }
 
+const HEADER = /Content-Length: *(\d+)\r\n\r\n/g;
+
+/**
+ * The message bodies of a stream in one framing (lsp: every well-formed frame).
+ * @param {Buffer} data
+ * @param {string} framing
+ * @returns {Buffer[]}
+ */
+function bodies(data, framing) {
+  if (framing !== 'lsp') {
+    /** @type {Buffer[]} */
+    const lines = [];
+    for (let at = 0; at <= data.length; ) {
+      const end = data.indexOf(10, at);
+      lines.push(data.subarray(at, end === -1 ? data.length : end));
+      at = end === -1 ? data.length + 1 : end + 1;
+    }
+    return lines;
+  }
+  const text = data.toString('latin1'); // one character per byte, so indexes are byte offsets
+  return [...text.matchAll(HEADER)].map((m) => {
+    const start = /** @type {number} */ (m.index) + m[0].length;
+    return data.subarray(start, start + Number(m[1]));
+  });
+}
+
+/**
+ * The JSON-RPC messages in bodies, a batch counting as its members. A body
+ * that is not JSON is an error with `strict`, else skipped (blank lines, the
+ * vectors' deliberately broken input).
+ * @param {Buffer[]} list
+ * @param {boolean} strict
+ * @returns {any[]}
+ */
+function messages(list, strict) {
+  /** @type {any[]} */
+  const out = [];
+  for (const body of list) {
+    let text = body.toString('utf8');
+    if (strict && text.trim() === '') continue;
+    if (!strict) text = text.replace(/^\uFEFF/, ''); // a request may start with a byte order mark
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      assert.ok(!strict, `an answer that is not JSON: ${JSON.stringify(text)}`);
+      continue;
+    }
+    out.push(...(Array.isArray(value) ? value : [value]));
+  }
+  return out;
+}
+
+/**
+ * Each successful result in `output` with the method that made it: the
+ * request with its id, or, where ids do not tell (an id echoed as U+FFFD),
+ * the one method the input calls.
+ * @param {string} framing
+ * @param {Buffer} input
+ * @param {Buffer} output
+ * @returns {[string, unknown][]}
+ */
+function answered(framing, input, output) {
+  let outputBodies;
+  if (framing === 'auto') {
+    // ndjson answers (to lines before detection) until lsp frames
+    const start = output.toString('latin1').search(/Content-Length: *\d+\r\n\r\n/);
+    const cut = start === -1 ? output.length : start;
+    outputBodies = [...bodies(output.subarray(0, cut), 'ndjson'), ...bodies(output.subarray(cut), 'lsp')];
+  } else {
+    outputBodies = bodies(output, framing);
+  }
+  const requests = messages([...bodies(input, 'lsp'), ...bodies(input, 'ndjson')], false).filter(
+    (m) => m !== null && typeof m === 'object' && typeof m.method === 'string',
+  );
+  /** @type {Map<string, Set<string>>} */
+  const byId = new Map();
+  for (const r of requests) {
+    if (!('id' in r)) continue;
+    const key = JSON.stringify(r.id);
+    if (!byId.has(key)) byId.set(key, new Set());
+    byId.get(key)?.add(r.method);
+  }
+  const called = new Set(requests.map((r) => r.method));
+  /** @type {[string, unknown][]} */
+  const out = [];
+  for (const answer of messages(outputBodies, true)) {
+    if (answer === null || typeof answer !== 'object' || !('result' in answer)) continue;
+    const methods = byId.get(JSON.stringify(answer.id)) ?? called;
+    assert.equal(methods.size, 1, `which method answered ${JSON.stringify(answer)}? one of ${[...methods]}`);
+    out.push([[...methods][0], answer.result]);
+  }
+  return out;
+}
+
 const RUNS = runs();
+
+test('the vectors hold results of several methods, which the schema check sees', () => {
+  // test/results.test.js holds the other methods' real answers.
+  const seen = new Set();
+  for (const run of RUNS) {
+    const framing = run.args[run.args.indexOf('--framing') + 1];
+    for (const [method] of answered(framing, run.input, run.output)) seen.add(method);
+  }
+  for (const m of ['signum', 'signame', 'wait', ...(PLATFORM === 'linux' ? ['signals'] : [])]) assert.ok(seen.has(m), `no result of ${m}`);
+});
 
 test('conformance vectors, input closed', { timeout: 120_000, concurrency: 4 }, async (t) => {
   assert.ok(RUNS.length > 300, `only ${RUNS.length} runs`);
@@ -150,6 +258,9 @@ test('conformance vectors, input closed', { timeout: 120_000, concurrency: 4 }, 
         assert.equal(got.code, 0, `exit ${got.code} ${got.signal ?? ''}; stderr: ${got.stderr}`);
         assert.equal(got.stdout.toString('latin1'), run.output.toString('latin1'));
         assert.ok(got.stdout.equals(run.output));
+        const framing = run.args[run.args.indexOf('--framing') + 1];
+        const problems = answered(framing, run.input, got.stdout).flatMap(([method, result]) => resultSchemas().problems(method, result));
+        assert.deepEqual(problems, [], problems.join('\n'));
       }),
     ),
   );

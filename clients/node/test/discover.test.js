@@ -3,29 +3,14 @@
 // a helper method or param the client lacks, or a default the client states
 // differently (in wire units), fails here. The client may know methods and
 // params that the helper does not have yet (children, terminate's tree).
+// Result types are checked in results.test.js.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 
 import { Client } from '../index.js';
 import { CALLS, NOT_WRAPPED, writeParams } from '../src/calls.js';
-import { HELPER } from './helpers.js';
-
-/** @typedef {{name: string, required?: boolean, schema?: {default?: unknown}}} OpenRPCParam */
-/** @typedef {{name: string, params: OpenRPCParam[]}} OpenRPCMethod */
-
-/** @returns {OpenRPCMethod[]} */
-function discover() {
-  const r = spawnSync(HELPER, ['--framing', 'ndjson'], {
-    input: '{"jsonrpc":"2.0","id":1,"method":"rpc.discover"}\n',
-    timeout: 10_000,
-  });
-  assert.equal(r.status, 0, String(r.stderr));
-  const answer = JSON.parse(String(r.stdout));
-  assert.match(answer.result.openrpc, /^1\./);
-  return answer.result.methods;
-}
+import { discover } from './openrpc.js';
 
 const METHODS = discover();
 /** @type {Record<string, import('../src/calls.js').Call>} */

@@ -2,6 +2,9 @@
 
 Tests signal only children they start here, or pid 2147483647, which no
 process can have (Linux pids stop at 2**22).
+
+Every result a client receives during a test is held to its method's result
+schema from the helper's rpc.discover (``answers_fit_their_schemas``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,3 +81,35 @@ def spawn() -> Iterator[Spawn]:
 def child(spawn: Spawn) -> subprocess.Popen[bytes]:
     """One long-sleeping child."""
     return spawn()
+
+
+@pytest.fixture(autouse=True)
+def answers_fit_their_schemas(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Hold every result a Client, AsyncClient or process handle receives
+    during the test to its method's result schema (openrpc.py); the test
+    fails after it runs if one does not fit, even one met in another thread."""
+    from openrpc import result_schemas  # imports this module
+
+    from sigrpc._aio import AsyncClient
+    from sigrpc._connection import Connection
+
+    schemas = result_schemas()
+    problems: list[str] = []
+    sync_call, async_call = Connection.call, AsyncClient._call
+
+    def call(self: Connection, method: str, params: Any, deadline: float | None,
+             rpc_timeout: float | None) -> Any:
+        result = sync_call(self, method, params, deadline, rpc_timeout)
+        problems.extend(schemas.problems(method, result))
+        return result
+
+    async def acall(self: AsyncClient, method: str, params: Any, deadline: float | None,
+                    rpc_timeout: float | None) -> Any:
+        result = await async_call(self, method, params, deadline, rpc_timeout)
+        problems.extend(schemas.problems(method, result))
+        return result
+
+    monkeypatch.setattr(Connection, "call", call)
+    monkeypatch.setattr(AsyncClient, "_call", acall)
+    yield
+    assert not problems, "results that break their schemas:\n" + "\n".join(problems)

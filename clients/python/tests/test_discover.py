@@ -5,19 +5,19 @@ when a default differs: the value a definition sends when the caller passes
 nothing (or, for a param it leaves out, its Python default in wire units)
 must equal the param's ``schema.default``. A client method the helper lacks
 is fine (``children`` and ``terminate(tree)`` come with a later helper).
+Result types are checked in test_results.py.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
-import json
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
+import openrpc
 import pytest
-from conftest import ABSENT_PID, HELPER
+from conftest import ABSENT_PID
 
 from sigrpc import AsyncClient, Client, _calls
 
@@ -39,11 +39,7 @@ REQUIRED = {"pid": ABSENT_PID, "number": 15, "name": "TERM"}
 
 @pytest.fixture(scope="module")
 def methods() -> dict[str, dict[str, Any]]:
-    request = b'{"jsonrpc":"2.0","id":1,"method":"rpc.discover"}\n'
-    out = subprocess.run([HELPER, "--framing", "ndjson"], input=request, capture_output=True,
-                         timeout=20, check=True).stdout
-    document = json.loads(out)["result"]
-    return {m["name"]: m for m in document["methods"]}
+    return openrpc.methods()
 
 
 def _python_name(definition: Callable[..., Any], wire: str) -> str | None:

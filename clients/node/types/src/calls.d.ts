@@ -177,6 +177,10 @@ export type Termination = {
      */
     escalated: boolean;
     /**
+     * the policy's reason when it refused the escalation (nothing was sent)
+     */
+    refused?: string;
+    /**
      * how long it took, in milliseconds
      */
     elapsedMs: number;

@@ -23,7 +23,7 @@ import operator
 import sys
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 T = TypeVar("T")
 
@@ -89,6 +89,10 @@ class TreeMember:
     refused: str | None = None
 
 
+#: How ``terminate(tree=True)`` found the members of the tree.
+TreeMethod = Literal["listing", "fork-events"]
+
+
 @dataclass(frozen=True)
 class Termination:
     """The outcome of ``terminate`` (and ``Process.stop``).
@@ -109,7 +113,7 @@ class Termination:
     refused: str | None = None
     members: tuple[TreeMember, ...] | None = None
     complete: bool | None = None
-    method: str | None = None
+    method: TreeMethod | None = None
 
 
 def _process_info(r: Any) -> ProcessInfo:
@@ -126,8 +130,7 @@ def _termination(r: Any) -> Termination:
     return Termination(
         r["exited"], r["escalated"], r["elapsed_ms"], r.get("refused"),
         None if members is None else tuple(
-            TreeMember(m["pid"], m["start_time"], m["exited"], m.get("escalated", False),
-                       m.get("refused"))
+            TreeMember(m["pid"], m["start_time"], m["exited"], m["escalated"], m.get("refused"))
             for m in members
         ),
         r.get("complete"), r.get("method"),
