@@ -16,6 +16,19 @@ import (
 type Controller struct {
 	// Policy is checked before every send.
 	Policy Policy
+	// Audit, if set, receives a Record of every signal the Controller
+	// sends, or refuses or fails to send, on its caller's behalf: each
+	// Kill, Terminate's signal and escalation, and every STOP, signal,
+	// escalation and CONT of a tree, including the CONT that Close sends.
+	// It is called synchronously, after the send and before the method
+	// that made it returns, so a caller that answers after the method
+	// returns answers after the Record was handed over; it may be called
+	// from several goroutines at once, and must return promptly. An error
+	// it returns latches: from then on the Controller sends nothing but
+	// the CONT that undoes its own STOP, and each send it would have made
+	// ends with ErrAuditFailed (and is handed to Audit too). Set it
+	// before first use.
+	Audit func(Record) error
 	// sys is the operating system the Controller works through; nil
 	// means the real one, osSystem. Tests substitute it (see system).
 	sys system
@@ -32,6 +45,8 @@ type Controller struct {
 	// opening admits maxOpening goroutines at a time to open a process;
 	// nil admits all.
 	opening chan struct{}
+	// auditFailed is set once Audit has returned an error (see gate).
+	auditFailed atomic.Bool
 }
 
 // maxOpening bounds how many goroutines open a process at once.
@@ -63,7 +78,9 @@ func NewController(p Policy) *Controller {
 // flight. The one case no code can cover is SIGKILL to the program itself,
 // mid tree call: the members it stopped then stay stopped.
 func (k *Controller) Close() error {
-	k.stopped.close()
+	for _, c := range k.stopped.closeAll() {
+		k.audit(auditCall{terminate: true, tree: c.note.root}, c.note.pid, c.note.info, sigCont, c.err)
+	}
 	k.handles.close()
 	return nil
 }
@@ -100,22 +117,30 @@ type Target struct {
 // it. When a send or check through a reused handle finds its process gone
 // (ESRCH), Kill discards the handle and starts over with a fresh one, as
 // the pid may meanwhile belong to a new process.
+//
+// With Audit set, a Kill whose pid fits in 32 bits and whose signal is in
+// range hands it one Record: the send, the refusal or the failure.
 func (k *Controller) Kill(t Target, sig Signum) error {
 	pid, n, err := k.check(t, sig)
 	if err != nil {
+		k.auditEarly(auditCall{}, t.PID, sig, err)
 		return err
 	}
 	if pid <= 0 {
 		return k.sendGroup(pid, n)
 	}
 	if p := k.handles.take(pid); p != nil {
-		if err := k.sendChecked(nil, p, t, n); k.release(p, err) {
+		info, err := k.send(nil, p, t, n)
+		if k.release(p, err) {
+			k.audit(auditCall{}, pid, info, n, err)
 			return err
 		}
-		// Its process is gone, and the pid may be another's now.
+		// Its process is gone, and the pid may be another's now: this
+		// was no send, and the fresh handle's is the one recorded.
 	}
 	p, err := k.openFor(pid, n)
 	if err != nil {
+		k.audit(auditCall{}, pid, Info{}, n, err)
 		return err
 	}
 	err = k.sendChecked(nil, p, t, n)
@@ -155,27 +180,49 @@ func (k *Controller) check(t Target, sig Signum) (int, Signum, error) {
 	return pid, n, nil
 }
 
-// sendChecked sends n to the process p holds, immediately after checking
-// it (see checkSend), in sweep sw. Every signal the Controller sends to a
-// process goes through here but a tree's STOP, checked alike and sent
-// through stoppedSet.stop, and the CONT that undoes it: every send is
-// checked at the time of the send, through the handle it goes through.
+// sendChecked is sendFor for Kill.
 func (k *Controller) sendChecked(sw *sweep, p *Process, t Target, n Signum) error {
-	if err := k.checkSend(sw, p, t, n); err != nil {
-		return err
+	return k.sendFor(auditCall{}, sw, p, t, n)
+}
+
+// sendFor sends n to the process p holds, immediately after checking it
+// (see checkSend), in sweep sw, and hands Audit its Record, as the call c
+// made it. Every signal the Controller sends to a process goes through
+// here but a tree's STOP, checked alike and sent through stoppedSet.stop,
+// and the CONT that undoes it: every send is checked at the time of the
+// send, through the handle it goes through.
+func (k *Controller) sendFor(c auditCall, sw *sweep, p *Process, t Target, n Signum) error {
+	info, err := k.send(sw, p, t, n)
+	k.audit(c, p.pid, info, n, err)
+	return err
+}
+
+// send is sendFor without the Record: it checks, and sends n unless Audit
+// has failed (see gate). It returns what the checks read of the target,
+// or, when k audits, what describe reads before the send; nothing when
+// the process is gone, or is not the one the target's start time names.
+func (k *Controller) send(sw *sweep, p *Process, t Target, n Signum) (Info, error) {
+	info, err := k.checkSend(sw, p, t, n)
+	if !errors.Is(err, unix.ESRCH) {
+		info = k.describe(p, info)
 	}
-	return p.Signal(n)
+	if err == nil {
+		err = k.gate()
+	}
+	if err == nil {
+		err = p.Signal(n)
+	}
+	return info, err
 }
 
 // checkSend checks, through p, everything the policy says about sending n
 // to the process p holds: the pid rules, the target's start time, and the
-// per-process rules.
-func (k *Controller) checkSend(sw *sweep, p *Process, t Target, n Signum) error {
+// per-process rules. It returns the details it read (see checkHandle).
+func (k *Controller) checkSend(sw *sweep, p *Process, t Target, n Signum) (Info, error) {
 	if err := k.Policy.Check(p.pid, n); err != nil {
-		return err
+		return Info{}, err
 	}
-	_, err := k.checkHandle(sw, p, t)
-	return err
+	return k.checkHandle(sw, p, t)
 }
 
 // checkHandle checks the target's start time, if it names one, and the
@@ -239,7 +286,13 @@ func (k *Controller) openProcess(pid int) (*Process, error) {
 	return k.system().open(pid)
 }
 
-// sendGroup signals a process group (pid 0 or below -1) with kill(2).
+// sendGroup signals a process group (pid 0 or below -1) with kill(2),
+// for Kill, and hands Audit its Record.
 func (k *Controller) sendGroup(pid int, n Signum) error {
-	return AsOSError(k.system().signalGroup(pid, n))
+	err := k.gate()
+	if err == nil {
+		err = AsOSError(k.system().signalGroup(pid, n))
+	}
+	k.audit(auditCall{}, pid, Info{}, n, err)
+	return err
 }

@@ -31,15 +31,42 @@ var ErrClosed error = &OSError{Errno: unix.ECANCELED, Reason: ReasonStopping}
 type stoppedSet struct {
 	mu     sync.Mutex
 	closed bool
-	held   map[*Process]uint64 // the handle → the order of its STOP
+	held   map[*Process]heldStop // the handle → its STOP
 	next   uint64
 }
 
-// stop sends STOP through p and adds p to the set, unless the set is
-// closed (ErrClosed, and nothing is sent). The caller has checked the
-// send. Sending and adding are one step for close: a process is never
-// stopped without being in the set.
+// heldStop is one process a stoppedSet holds stopped.
+type heldStop struct {
+	order uint64   // the order of its STOP
+	note  stopNote // what its CONT's Record says of it
+}
+
+// stopNote is what the set keeps of a process it stopped for the Record
+// of the CONT that undoes the STOP (see Controller.Audit): its pid, what
+// was read of it before the STOP, and the root of its tree.
+type stopNote struct {
+	pid  int
+	info Info
+	root int
+}
+
+// continued is a process the set continued: the note its STOP left, and
+// the error of its CONT.
+type continued struct {
+	note stopNote
+	err  error
+}
+
+// stop is stopFor with an empty note.
 func (s *stoppedSet) stop(p *Process) error {
+	return s.stopFor(p, stopNote{pid: p.pid})
+}
+
+// stopFor sends STOP through p and adds p to the set with note, unless
+// the set is closed (ErrClosed, and nothing is sent). The caller has
+// checked the send. Sending and adding are one step for close: a process
+// is never stopped without being in the set.
+func (s *stoppedSet) stopFor(p *Process, note stopNote) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -49,32 +76,43 @@ func (s *stoppedSet) stop(p *Process) error {
 		return err
 	}
 	if s.held == nil {
-		s.held = make(map[*Process]uint64)
+		s.held = make(map[*Process]heldStop)
 	}
-	s.held[p] = s.next
+	s.held[p] = heldStop{s.next, note}
 	s.next++
 	return nil
 }
 
-// cont sends CONT through p and removes it from the set, if the set holds
-// it; if not (close continued it already), it sends nothing. CONT is not
-// checked against the policy: it only undoes the set's own STOP, to the
-// very process that got it. It returns the error of the send.
+// cont is contFor, for its error alone.
 func (s *stoppedSet) cont(p *Process) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.held[p]; !ok {
-		return nil
-	}
-	delete(s.held, p)
-	return p.Signal(sigCont)
+	_, _, err := s.contFor(p)
+	return err
 }
 
-// close refuses every later stop and sends CONT to every process in the
-// set, the last stopped first (children before parents, as a tree stops
-// them), through the handle held. It returns once every CONT has been
-// sent.
-func (s *stoppedSet) close() {
+// contFor sends CONT through p and removes it from the set, if the set
+// holds it; if not (close continued it already), it sends nothing and
+// reports false. CONT is not checked against the policy: it only undoes
+// the set's own STOP, to the very process that got it. It returns the
+// note the STOP left, whether it sent CONT, and the error of the send.
+func (s *stoppedSet) contFor(p *Process) (stopNote, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.held[p]
+	if !ok {
+		return stopNote{}, false, nil
+	}
+	delete(s.held, p)
+	return h.note, true, p.Signal(sigCont)
+}
+
+// close is closeAll, for its effect alone.
+func (s *stoppedSet) close() { s.closeAll() }
+
+// closeAll refuses every later stop and sends CONT to every process in
+// the set, the last stopped first (children before parents, as a tree
+// stops them), through the handle held. It returns once every CONT has
+// been sent, with what it continued, in that order.
+func (s *stoppedSet) closeAll() []continued {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
@@ -82,11 +120,14 @@ func (s *stoppedSet) close() {
 	for p := range s.held {
 		held = append(held, p)
 	}
-	slices.SortFunc(held, func(a, b *Process) int { return cmp.Compare(s.held[b], s.held[a]) })
+	slices.SortFunc(held, func(a, b *Process) int { return cmp.Compare(s.held[b].order, s.held[a].order) })
+	done := make([]continued, 0, len(held))
 	for _, p := range held {
-		p.Signal(sigCont) // ESRCH: it has gone; nothing is left to continue
+		err := p.Signal(sigCont) // ESRCH: it has gone; nothing is left to continue
+		done = append(done, continued{s.held[p].note, err})
 	}
 	s.held = nil
+	return done
 }
 
 // len returns how many processes the set holds.

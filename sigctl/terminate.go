@@ -83,13 +83,20 @@ type TerminateOptions struct {
 // Terminate returns, and Close continues every member stopped by a call
 // still in flight: the Controller never leaves a process stopped. Linux
 // only; elsewhere an error wrapping errors.ErrUnsupported.
+//
+// With Audit set, every send Terminate makes or refuses, the escalation
+// and, with Tree, every member's STOP, signal, escalation and CONT, hands
+// it a Record; so does a refusal before anything is sent.
 func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOptions) (Termination, error) {
+	call := auditCall{terminate: true}
 	pid, sig, err := k.check(t, opts.Signal)
 	if err != nil {
+		k.auditEarly(call, t.PID, opts.Signal, err)
 		return Termination{}, err
 	}
 	if opts.Escalate {
 		if _, _, err = k.check(t, opts.EscalateSignal); err != nil {
+			k.auditEarly(auditCall{terminate: true, escalation: true}, t.PID, opts.EscalateSignal, err)
 			return Termination{}, err
 		}
 	}
@@ -101,6 +108,7 @@ func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOpti
 	}
 	p, err := k.openFor(pid, sig)
 	if err != nil {
+		k.audit(call, pid, Info{}, sig, err)
 		return Termination{}, err
 	}
 	defer p.Close()
@@ -113,7 +121,7 @@ func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOpti
 		}
 	}
 	start := time.Now()
-	if err := k.sendChecked(nil, p, t, sig); err != nil {
+	if err := k.sendFor(call, nil, p, t, sig); err != nil {
 		return Termination{}, err
 	}
 	res := Termination{Exited: k.system().wait(ctx, p, opts.Timeout)}
@@ -127,7 +135,7 @@ func (k *Controller) Terminate(ctx context.Context, t Target, opts TerminateOpti
 // escalate sends esc through p, checked as every send is, and waits up to
 // timeout for the process to go.
 func (k *Controller) escalate(ctx context.Context, p *Process, t Target, esc Signum, timeout time.Duration) Termination {
-	err := k.sendChecked(nil, p, t, esc)
+	err := k.sendFor(auditCall{terminate: true, escalation: true}, nil, p, t, esc)
 	var pe *PolicyError
 	switch {
 	case errors.As(err, &pe):

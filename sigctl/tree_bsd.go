@@ -20,6 +20,8 @@ func (k *Controller) children(int, bool) ([]Child, error) {
 
 // terminateTree is unsupported here: it returns an error wrapping
 // errors.ErrUnsupported, and sends nothing.
-func (k *Controller) terminateTree(context.Context, Target, TerminateOptions) (Termination, error) {
-	return Termination{}, fmt.Errorf("terminate: a process tree: %w", errors.ErrUnsupported)
+func (k *Controller) terminateTree(_ context.Context, t Target, opts TerminateOptions) (Termination, error) {
+	err := fmt.Errorf("terminate: a process tree: %w", errors.ErrUnsupported)
+	k.audit(auditCall{terminate: true, tree: t.PID}, t.PID, Info{}, opts.Signal, err)
+	return Termination{}, err
 }

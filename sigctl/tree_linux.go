@@ -400,25 +400,42 @@ type tree struct {
 	// unsettled is set when a stop pass ended with a member that had not
 	// halted (see stop): it might still have been forking.
 	unsettled bool
+	// root is the pid of the tree's root, which its sends' Records name.
+	root int
 }
 
 // terminateTree implements Terminate with Tree on Linux. The caller has
 // validated t and both signals.
 func (k *Controller) terminateTree(ctx context.Context, t Target, opts TerminateOptions) (Termination, error) {
 	exclude := k.excluded()
+	call := auditCall{terminate: true, tree: t.PID}
+	var refused error
 	switch {
 	case t.PID == 1:
-		return Termination{}, &PolicyError{Reason: ReasonInit}
+		refused = &PolicyError{Reason: ReasonInit}
 	case t.PID == os.Getpid() || t.PID == k.Policy.Self:
-		return Termination{}, &PolicyError{Reason: ReasonSelf}
+		refused = &PolicyError{Reason: ReasonSelf}
 	case exclude[t.PID]:
-		return Termination{}, &PolicyError{Reason: ReasonAncestor}
+		refused = &PolicyError{Reason: ReasonAncestor}
+	}
+	if refused != nil {
+		k.audit(call, t.PID, Info{}, opts.Signal, refused)
+		return Termination{}, refused
 	}
 	root, err := k.openFor(t.PID, opts.Signal)
 	if err != nil {
+		k.audit(call, t.PID, Info{}, opts.Signal, err)
 		return Termination{}, err
 	}
 	info, err := k.checkHandle(newSweep(ctx, false), root, t)
+	if err != nil && ctx.Err() == nil {
+		// Refused (or gone) before its first STOP: the client's signal is
+		// what was refused.
+		if !errors.Is(err, unix.ESRCH) {
+			info = k.describe(root, info)
+		}
+		k.audit(call, t.PID, info, opts.Signal, err)
+	}
 	if err == nil && info.StartTime == "" {
 		info, err = root.statInfo()
 	}
@@ -426,7 +443,7 @@ func (k *Controller) terminateTree(ctx context.Context, t Target, opts Terminate
 		root.Close()
 		return Termination{}, err
 	}
-	tr := &tree{k: k, l: k.newLister(), byPID: make(map[int]*member), exclude: exclude}
+	tr := &tree{k: k, l: k.newLister(), byPID: make(map[int]*member), exclude: exclude, root: t.PID}
 	tr.add(root, info.StartTime)
 	defer tr.close()
 	tr.subscribe()
@@ -515,7 +532,7 @@ func (tr *tree) round(ctx context.Context, sig Signum, escalation bool) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := tr.k.sendChecked(sw, m.p, m.target(), sig)
+		err := tr.k.sendFor(auditCall{terminate: true, tree: tr.root, escalation: escalation}, sw, m.p, m.target(), sig)
 		var pe *PolicyError
 		switch {
 		case err == nil:
@@ -621,10 +638,18 @@ func (tr *tree) pass(ctx context.Context) (added int, err error) {
 			continue
 		}
 		if !m.stopped && m.refused == "" {
-			err := tr.k.checkSend(sw, m.p, m.target(), sigStop)
-			if err == nil {
-				err = tr.k.stopped.stop(m.p)
+			// sendFor's steps, the STOP sent through the stopped set.
+			info, err := tr.k.checkSend(sw, m.p, m.target(), sigStop)
+			if !errors.Is(err, unix.ESRCH) {
+				info = tr.k.describe(m.p, info)
 			}
+			if err == nil {
+				err = tr.k.gate()
+			}
+			if err == nil {
+				err = tr.k.stopped.stopFor(m.p, stopNote{pid: m.p.pid, info: info, root: tr.root})
+			}
+			tr.k.audit(auditCall{terminate: true, tree: tr.root}, m.p.pid, info, sigStop, err)
 			var pe *PolicyError
 			switch {
 			case err == nil:
@@ -703,7 +728,9 @@ func (tr *tree) resume() {
 			continue
 		}
 		m.stopped, m.halted = false, false
-		tr.k.stopped.cont(m.p)
+		if note, sent, err := tr.k.stopped.contFor(m.p); sent {
+			tr.k.audit(auditCall{terminate: true, tree: tr.root}, note.pid, note.info, sigCont, err)
+		}
 	}
 }
 

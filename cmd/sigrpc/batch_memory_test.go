@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/sigrpc/sigrpc/internal/spawn"
 )
 
 // This file checks that batches are bounded like the rest of the session:
@@ -49,7 +52,7 @@ func discoverOrRefused(t *testing.T, a batchAnswer) {
 // 64 MiB.
 func TestBatchOfDiscoverCallsKeepsTheHelperSmall(t *testing.T) {
 	t.Parallel()
-	h := startBinary(t, plainBinPath) // the race detector's own memory would hide ours
+	h := startPlain(t) // the race detector's own memory would hide ours
 	var members []string
 	for size := 2; ; {
 		m := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"rpc.discover"}`, len(members))
@@ -59,9 +62,9 @@ func TestBatchOfDiscoverCallsKeepsTheHelperSmall(t *testing.T) {
 		members = append(members, m)
 		size += len(m) + 1
 	}
-	h.send(t, batchLine(members)+"\n") // stdin stays open: the helper stays up to be measured
-	line := h.next(t)
-	hwm := procStatus(t, h.cmd.Process.Pid, "VmHWM")
+	h.Send(t, batchLine(members)+"\n") // stdin stays open: the helper stays up to be measured
+	line := h.Next(t)
+	hwm := procStatus(t, h.Pid, "VmHWM")
 	t.Logf("a batch of %d rpc.discover calls: %d-byte answer, VmHWM %d KiB", len(members), len(line), hwm)
 	if hwm > 64<<10 {
 		t.Errorf("peak memory %d KiB for one batch of %d rpc.discover calls, want under 64 MiB", hwm, len(members))
@@ -86,9 +89,9 @@ func TestBatchOfDiscoverCallsKeepsTheHelperSmall(t *testing.T) {
 	default:
 		t.Fatalf("the answer is not JSON: %.200s", line)
 	}
-	h.stdin.Close()
-	if code, err := h.waitExit(t); err != nil || code != 0 {
-		t.Fatalf("exit %d (%v); stderr: %s", code, err, h.stderr)
+	h.Stdin.Close()
+	if code := waitExit(t, h); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, h.Stderr)
 	}
 }
 
@@ -102,13 +105,13 @@ func TestBatchOfDiscoverCallsKeepsTheHelperSmall(t *testing.T) {
 // the output bound kept from running.
 func TestPendingBatchesKeepTheHelperSmall(t *testing.T) {
 	t.Parallel()
-	c := startChild(t, false)
-	h := startBinary(t, plainBinPath)
-	h.readLines() // the client reads as answers come
+	c := spawn.Sleep(t, false)
+	h := startPlain(t)
+	h.ReadLines() // the client reads as answers come
 	const batches, fillers = 8, 1023
 	pad := strings.Repeat("p", 470)
 	for b := range batches {
-		members := []string{fmt.Sprintf(`{"jsonrpc":"2.0","id":"wait-%d","method":"wait","params":{"pid":%d,"timeout_ms":60000}}`, b, c.pid())}
+		members := []string{fmt.Sprintf(`{"jsonrpc":"2.0","id":"wait-%d","method":"wait","params":{"pid":%d,"timeout_ms":60000}}`, b, c.Pid)}
 		for i := range fillers {
 			members = append(members, fmt.Sprintf(`{"jsonrpc":"2.0","id":"%d-%d-%s","method":"rpc.discover"}`, b, i, pad))
 		}
@@ -116,20 +119,20 @@ func TestPendingBatchesKeepTheHelperSmall(t *testing.T) {
 		if len(line) < 1<<19 || len(line) > 1<<20 {
 			t.Fatalf("batch %d is %d bytes, want half a MiB to 1 MiB", b, len(line))
 		}
-		h.send(t, line+"\n")
+		h.Send(t, line+"\n")
 	}
 	// Messages are dispatched in order: once this is answered, every
 	// batch has run as far as it can without the process ending.
-	h.send(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["TERM"]}`+"\n")
+	h.Send(t, `{"jsonrpc":"2.0","id":"probe","method":"signum","params":["TERM"]}`+"\n")
 	got := map[int][]batchAnswer{}
 	for {
-		line := h.next(t)
+		line := h.Next(t)
 		if line == `{"jsonrpc":"2.0","id":"probe","result":15}` {
 			break
 		}
 		collectBatch(t, line, got)
 	}
-	pid := h.cmd.Process.Pid
+	pid := h.Pid
 	hwm, rss := procStatus(t, pid, "VmHWM"), procStatus(t, pid, "VmRSS")
 	t.Logf("with %d of %d batches waiting: VmRSS %d KiB, VmHWM %d KiB", batches-len(got), batches, rss, hwm)
 	if hwm > 32<<10 {
@@ -140,11 +143,11 @@ func TestPendingBatchesKeepTheHelperSmall(t *testing.T) {
 	}
 	// End the waits: the process the test started is killed (and reaped at
 	// cleanup).
-	if err := c.cmd.Process.Kill(); err != nil {
+	if err := c.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	for len(got) < batches {
-		collectBatch(t, h.next(t), got)
+		collectBatch(t, h.Next(t), got)
 	}
 	exited := 0
 	for b, answers := range got {
@@ -168,9 +171,9 @@ func TestPendingBatchesKeepTheHelperSmall(t *testing.T) {
 	if exited == 0 {
 		t.Fatal("no wait was pending until the process ended")
 	}
-	h.stdin.Close()
-	if code, err := h.waitExit(t); err != nil || code != 0 {
-		t.Fatalf("exit %d (%v); stderr: %s", code, err, h.stderr)
+	h.Stdin.Close()
+	if code := waitExit(t, h); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, h.Stderr)
 	}
 }
 

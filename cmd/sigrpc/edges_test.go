@@ -3,31 +3,22 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 
+	"github.com/sigrpc/sigrpc/internal/nursery"
 	"github.com/sigrpc/sigrpc/internal/proctest"
+	"github.com/sigrpc/sigrpc/internal/spawn"
 )
 
-// These tests prove the safety edges of the README's threat model: init
-// and the helper's own process group are refused, a closed stdin or
-// stdout stops the helper before it serves, no signal to the helper
-// leaves a tree stopped, deep trees under --descendants-only do not hold
-// up the session, and an adopted helper refuses to serve a tree it cannot
-// know.
+// These tests prove the safety edges of the README's threat model that
+// only the binary shows: init (in a private pid namespace) and the
+// helper's own process group are refused, a closed stdin or stdout stops
+// the helper before it serves, no signal to the helper leaves a tree
+// stopped, and an adopted helper refuses to serve a tree it cannot know.
 
 // answersByID reads ndjson answers and returns them keyed by id.
 func answersByID(t *testing.T, out string) map[int]string {
@@ -52,17 +43,13 @@ func TestInitIsRefusedByDefault(t *testing.T) {
 	needRootAnd(t, "unshare", "bash")
 	run := func(t *testing.T, requests []string, flags ...string) (string, string) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
 		script := `trap 'echo "init got TERM" >&2' TERM; "$0" "$@"; true`
-		cmd := exec.CommandContext(ctx, "unshare", append([]string{"--fork", "--pid", "--mount-proc", "bash", "-c", script, binPath}, flags...)...)
-		cmd.Stdin = strings.NewReader(strings.Join(requests, "\n") + "\n")
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("unshare: %v; stderr %q", err, stderr.String())
+		stdout, stderr, code := spawn.Run(t, spawn.Options{}, strings.Join(requests, "\n")+"\n",
+			"unshare", append([]string{"--fork", "--pid", "--mount-proc", "bash", "-c", script, binPath}, flags...)...)
+		if code != 0 {
+			t.Fatalf("unshare: exit %d; stderr %q", code, stderr)
 		}
-		return stdout.String(), stderr.String()
+		return stdout, stderr
 	}
 	refused := func(id int) string {
 		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"error":{"code":-32001,"message":"refused by policy: init","data":{"reason":"init"}}}`, id)
@@ -99,30 +86,19 @@ func TestInitIsRefusedByDefault(t *testing.T) {
 // the test can see it. It ends when the test does.
 func startURGBlocker(t *testing.T, pgid int) int {
 	t.Helper()
-	b := startBinaryAttr(t, "python3", &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}, "-c", `import signal, sys
+	b := spawn.Start(t, spawn.Options{Attr: &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}}, "python3", "-c", `import signal, sys
 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGURG})
 print("ready", flush=True)
 sys.stdin.read()`)
-	if line := b.next(t); line != "ready" {
+	if line := b.Next(t); line != "ready" {
 		t.Fatalf("the URG blocker did not start: %q", line)
 	}
-	return b.cmd.Process.Pid
+	return b.Pid
 }
 
 // hasPendingURG reports whether URG is pending for pid.
-func hasPendingURG(t *testing.T, pid int) bool {
-	t.Helper()
-	const urg = 1 << (syscall.SIGURG - 1)
-	for _, key := range []string{"SigPnd", "ShdPnd"} {
-		m, err := strconv.ParseUint(proctest.StatusLine(pid, key), 16, 64)
-		if err != nil {
-			t.Fatalf("reading %s of %d: %v", key, pid, err)
-		}
-		if m&urg != 0 {
-			return true
-		}
-	}
-	return false
+func hasPendingURG(pid int) bool {
+	return spawn.Has(pid, "SigPnd", syscall.SIGURG) || spawn.Has(pid, "ShdPnd", syscall.SIGURG)
 }
 
 // TestOwnProcessGroupIsSelf: the helper's own process group, as pid 0 or
@@ -134,8 +110,8 @@ func TestOwnProcessGroupIsSelf(t *testing.T) {
 	needRootAnd(t, "python3")
 	for _, flags := range [][]string{nil, {"--allow-groups"}} {
 		t.Run(strings.Join(append([]string{"flags"}, flags...), " "), func(t *testing.T) {
-			h := startBinaryAttr(t, binPath, &syscall.SysProcAttr{Setpgid: true}, flags...)
-			pgid := h.cmd.Process.Pid
+			h := spawn.Start(t, spawn.Options{Attr: &syscall.SysProcAttr{Setpgid: true}}, binPath, flags...)
+			pgid := h.Pid
 			member := startURGBlocker(t, pgid)
 			for i, params := range []string{
 				`[0,"URG"]`,
@@ -147,22 +123,22 @@ func TestOwnProcessGroupIsSelf(t *testing.T) {
 						req = strings.Replace(req, `"URG"]`, `"URG",0,null]`, 1)
 					}
 					want := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"error":{"code":-32001,"message":"refused by policy: self","data":{"reason":"self"}}}`, i)
-					if got := h.call(t, req); got != want {
+					if got := h.Call(t, req); got != want {
 						t.Errorf("%s: %s, want %s", req, got, want)
 					}
 				}
 			}
-			if hasPendingURG(t, member) {
+			if hasPendingURG(member) {
 				t.Errorf("the process in the helper's group got URG")
 			}
 			if flags == nil {
 				return
 			}
 			other := startURGBlocker(t, 0)
-			if got := h.call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":9,"method":"kill","params":[%d,"URG"]}`, -other)); got != `{"jsonrpc":"2.0","id":9,"result":true}` {
+			if got := h.Call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":9,"method":"kill","params":[%d,"URG"]}`, -other)); got != `{"jsonrpc":"2.0","id":9,"result":true}` {
 				t.Fatalf("URG to a group the test created: %s", got)
 			}
-			if !hasPendingURG(t, other) {
+			if !hasPendingURG(other) {
 				t.Errorf("the URG sent to a group the test created is not pending: the check cannot see a send")
 			}
 		})
@@ -182,61 +158,24 @@ func TestClosedStdioAtStartExitsOne(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command("sh", "-c", fmt.Sprintf(`echo '%s' | "$0" %s`, req, c.redirect), binPath)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			if code := cmd.ProcessState.ExitCode(); code != exitFailure {
-				t.Errorf("exit status %d (%v), want %d", code, err, exitFailure)
+			stdout, stderr, code := spawn.Run(t, spawn.Options{}, "", "sh", "-c", fmt.Sprintf(`echo '%s' | "$0" %s`, req, c.redirect), binPath)
+			if code != exitFailure {
+				t.Errorf("exit status %d, want %d", code, exitFailure)
 			}
-			if stdout.Len() > 0 || !strings.Contains(stderr.String(), c.says) {
-				t.Errorf("stdout %q, stderr %q; want nothing served and %q", stdout.String(), stderr.String(), c.says)
+			if stdout != "" || !strings.Contains(stderr, c.says) {
+				t.Errorf("stdout %q, stderr %q; want nothing served and %q", stdout, stderr, c.says)
 			}
 		})
 	}
-}
-
-var (
-	vforkerOnce sync.Once
-	vforkerPath string
-	vforkerErr  error
-)
-
-// vforker returns the path of testdata/vforker.c, compiled: a process
-// that stays inside vfork, where it cannot be stopped, until its child
-// ends. It skips the test where no C compiler is installed, and fails it
-// under CI, which installs one.
-func vforker(t *testing.T) string {
-	t.Helper()
-	vforkerOnce.Do(func() {
-		dir := filepath.Dir(binPath)
-		vforkerPath = filepath.Join(dir, "vforker")
-		out, err := exec.Command("cc", "-O", "-o", vforkerPath, "testdata/vforker.c").CombinedOutput()
-		if err != nil {
-			vforkerErr = fmt.Errorf("cc: %v: %s", err, out)
-		}
-	})
-	if vforkerErr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal(vforkerErr)
-		}
-		t.Skip(vforkerErr)
-	}
-	return vforkerPath
-}
-
-// stoppedIn returns the processes of pids in state T.
-func stoppedIn(pids []int) []int {
-	return slices.DeleteFunc(slices.Clone(pids), func(pid int) bool { return proctest.State(pid) != "T" })
 }
 
 // TestStopSignalsLeaveNothingStopped signals the helper in the middle of
 // a tree's stop pass, made long by a 300-deep chain under
 // --descendants-only (each member's ancestry is proven before its STOP,
 // parents first): whatever the signal, and after a second one that ends
-// the helper at once, no member is left stopped. Real-time signal 34,
-// which Go reserves, is ignored: the call goes on, and the helper ends
-// with its input.
+// the helper at once, no member is left stopped. SIGHUP (which only
+// reopens the audit log) and real-time signal 34 (which Go reserves) are
+// ignored: the call goes on, and the helper ends with its input.
 func TestStopSignalsLeaveNothingStopped(t *testing.T) {
 	const depth = 300
 	for _, c := range []struct {
@@ -245,7 +184,7 @@ func TestStopSignalsLeaveNothingStopped(t *testing.T) {
 		ignored   bool // the helper goes on
 		cancelled bool // the call is answered ECANCELED
 	}{
-		{"HUP", []syscall.Signal{syscall.SIGHUP}, false, true},
+		{"HUP, which reopens the audit log", []syscall.Signal{syscall.SIGHUP}, true, false},
 		{"QUIT", []syscall.Signal{syscall.SIGQUIT}, false, true},
 		{"TERM", []syscall.Signal{syscall.SIGTERM}, false, true},
 		{"INT then INT", []syscall.Signal{syscall.SIGINT, syscall.SIGINT}, false, false},
@@ -254,74 +193,28 @@ func TestStopSignalsLeaveNothingStopped(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			n := startNursery(t, chain(depth))
-			var pids []int
-			waitFor(t, "the chain to be built", func() bool {
-				pids = treeOf(n.root)
-				return len(pids) == depth+1 && proctest.Comm(pids[len(pids)-1]) == "sleep"
-			})
+			n := nursery.Start(t, nursery.Chain(depth))
+			pids := nursery.WaitChain(t, n.Root, depth)
 			h := startHelper(t, "--descendants-only")
-			h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"terminate","params":{"pid":%d,"tree":true,"escalate":null,"timeout_ms":0}}`+"\n", n.root))
+			h.Send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"terminate","params":{"pid":%d,"tree":true,"escalate":null,"timeout_ms":0}}`+"\n", n.Root))
 			// The stop pass has begun once the root is stopped; the rest
 			// of the chain, one proof and one STOP each, takes longer.
-			waitFor(t, "the stop pass to stop the root", func() bool { return proctest.State(n.root) == "T" })
+			spawn.WaitFor(t, "the stop pass to stop the root", func() bool { return proctest.State(n.Root) == "T" })
 			for _, sig := range c.sigs {
-				h.cmd.Process.Signal(sig)
+				h.Signal(sig)
 			}
 			if c.ignored {
-				h.stdin.Close()
+				h.Stdin.Close()
 			}
 			if c.cancelled {
 				want := `{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"Operation canceled","data":{"errno":"ECANCELED","errnum":125,"reason":"the helper is stopping"}}}`
-				if got := h.next(t); got != want {
+				if got := h.Next(t); got != want {
 					t.Errorf("answer %s, want %s", got, want)
 				}
 			}
-			h.waitExit(t)
-			waitFor(t, "no member to be left stopped", func() bool { return len(stoppedIn(pids)) == 0 })
+			h.Wait(t)
+			spawn.WaitFor(t, "no member to be left stopped", func() bool { return len(nursery.Stopped(pids)) == 0 })
 		})
-	}
-}
-
-// chain is a nursery script for a chain of processes: depth shells, each
-// the parent of the next, and a sleep at the bottom.
-func chain(depth int) string {
-	return fmt.Sprintf(`export S='if [ "$D" -gt 0 ]; then D=$((D-1)) sh -c "$S"; else exec sleep 1000; fi'; D=%d sh -c "$S"`, depth-1)
-}
-
-// TestDeepChainDoesNotHoldUpTheSession: under --descendants-only, children
-// of a 1000-deep chain is answered within 2 s, and a signum sent after it
-// is answered first, within 1 s: ancestry is proven once per link, and
-// the listing runs beside the reader.
-func TestDeepChainDoesNotHoldUpTheSession(t *testing.T) {
-	const depth = 1000
-	n := startNursery(t, chain(depth))
-	// The root, depth shells below it, and the sleep.
-	waitFor(t, "the chain to be built", func() bool {
-		pids := treeOf(n.root)
-		return len(pids) == depth+1 && proctest.Comm(pids[len(pids)-1]) == "sleep"
-	})
-	h := startBinary(t, plainBinPath, "--descendants-only")
-	h.readLines()
-	start := time.Now()
-	h.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"children","params":{"pid":%d,"recursive":true}}`+"\n", n.root))
-	h.send(t, `{"jsonrpc":"2.0","id":2,"method":"signum","params":["TERM"]}`+"\n")
-	first := h.next(t)
-	firstAfter := time.Since(start)
-	second := h.next(t)
-	secondAfter := time.Since(start)
-	if first != `{"jsonrpc":"2.0","id":2,"result":15}` {
-		t.Fatalf("first answer %.200s, want signum's: children held up the session", first)
-	}
-	if firstAfter > time.Second {
-		t.Errorf("signum answered after %v, want within 1 s", firstAfter)
-	}
-	var listing struct{ Result []struct{ PID int } }
-	if err := json.Unmarshal([]byte(second), &listing); err != nil || len(listing.Result) != depth {
-		t.Fatalf("children: %d members (%v), want %d: %.300s", len(listing.Result), err, depth, second)
-	}
-	if secondAfter > 2*time.Second {
-		t.Errorf("children of a %d-deep chain took %v, want within 2 s", depth, secondAfter)
 	}
 }
 
@@ -378,35 +271,17 @@ func TestAdoptedHelperRefusesToStart(t *testing.T) {
 	needRootAnd(t, "python3")
 	run := func(t *testing.T, sig string, flags ...string) (int, string, string) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "python3", append([]string{"-c", adoptedLaunch, binPath, sig}, flags...)...)
-		reports, reportW, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer reports.Close()
-		cmd.ExtraFiles = []*os.File{reportW}
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		reportW.Close()
-		line, err := readLine(bufio.NewReader(reports), 15*time.Second)
+		p := spawn.Start(t, spawn.Options{Report: true}, "python3", append([]string{"-c", adoptedLaunch, binPath, sig}, flags...)...)
+		line := p.Report.Next(t)
 		exit := -1
-		if _, serr := fmt.Sscanf(line, "helper-exit %d", &exit); err != nil || serr != nil {
-			t.Fatalf("no report from the subreaper: %q, %v; stderr %q", line, err, stderr.String())
+		if _, err := fmt.Sscanf(line, "helper-exit %d", &exit); err != nil {
+			t.Fatalf("no report from the subreaper: %q, %v; stderr %q", line, err, p.Stderr)
 		}
-		stdin.Close()
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("the subreaper: %v; stderr %q", err, stderr.String())
+		ps, stdout := p.Finish(t) // stdout: what the helper wrote
+		if !ps.Success() {
+			t.Fatalf("the subreaper: %v; stderr %q", ps, p.Stderr)
 		}
-		return exit, stdout.String(), stderr.String()
+		return exit, stdout, p.Stderr.String()
 	}
 	exit, stdout, stderr := run(t, "TERM", "--descendants-of", "{launcher}")
 	if exit != exitBadUsage || stdout != "" {

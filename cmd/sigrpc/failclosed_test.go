@@ -3,16 +3,13 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/sigrpc/sigrpc/internal/proctest"
+	"github.com/sigrpc/sigrpc/internal/spawn"
 )
 
 // These tests back the fail-closed rule of PROTOCOL.md section 5:
@@ -25,35 +22,6 @@ import (
 // broken setup. The namespaces are new ones the test creates; ending their
 // first process ends them.
 
-// needRootAnd skips the test unless it runs as root and every tool is on
-// PATH.
-func needRootAnd(t *testing.T, tools ...string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a pid namespace")
-	}
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("needs %s: %v", tool, err)
-		}
-	}
-}
-
-// assertAliveNoSignal checks that process pid, which the test started
-// but is not the test's child, is running, not a zombie, and has no
-// signal pending.
-func assertAliveNoSignal(t *testing.T, pid int) {
-	t.Helper()
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		t.Fatalf("the victim %d is gone: %v", pid, err)
-	}
-	if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) == 0 || f[0] == "Z" || f[0] == "X" {
-		t.Fatalf("the victim %d has exited (%s)", pid, stat)
-	}
-	assertNoPendingSignal(t, pid)
-}
-
 // TestDescendantsOnlyRefusesParentPIDZero enters sigrpc into a pid
 // namespace from outside, as nsenter and docker exec do: its parent,
 // nsenter, lies outside the namespace, so getppid() is 0.
@@ -63,20 +31,7 @@ func TestDescendantsOnlyRefusesParentPIDZero(t *testing.T) {
 
 	enter := func(t *testing.T, input string, args ...string) (string, string, int) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "nsenter", append([]string{"-t", fmt.Sprint(nsInit), "-p", "--", binPath}, args...)...)
-		cmd.Stdin = strings.NewReader(input)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		if ctx.Err() != nil {
-			t.Fatal("nsenter sigrpc timed out")
-		}
-		if _, isExit := err.(*exec.ExitError); err != nil && !isExit {
-			t.Fatal(err)
-		}
-		return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+		return spawn.Run(t, spawn.Options{}, input, "nsenter", append([]string{"-t", fmt.Sprint(nsInit), "-p", "--", binPath}, args...)...)
 	}
 	t.Run("refuses to start", func(t *testing.T) {
 		stdout, stderr, code := enter(t, killRequest(victimNS, "TERM")+"\n", "--descendants-only")
@@ -88,14 +43,14 @@ func TestDescendantsOnlyRefusesParentPIDZero(t *testing.T) {
 				t.Errorf("stderr %q does not say %q", stderr, want)
 			}
 		}
-		assertAliveNoSignal(t, victimHost)
+		spawn.AssertAlive(t, victimHost)
 	})
 	t.Run("serves without the flag", func(t *testing.T) {
 		stdout, stderr, code := enter(t, killRequest(victimNS, "NONE")+"\n")
 		if code != exitOK || stdout != sent+"\n" {
 			t.Fatalf("exit status %d, stdout %q, stderr %q; want 0 and %s", code, stdout, stderr, sent)
 		}
-		assertAliveNoSignal(t, victimHost)
+		spawn.AssertAlive(t, victimHost)
 	})
 }
 
@@ -157,46 +112,11 @@ type orphanRun struct {
 // the namespace still runs.
 func runOrphan(t *testing.T, sig string, args ...string) orphanRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	init := exec.CommandContext(ctx, "python3", append([]string{"-c", orphanInit, binPath, sig}, args...)...)
-	init.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
-	reports, reportW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reports.Close()
-	init.ExtraFiles = []*os.File{reportW}
-	stdin, err := init.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
-	init.Stdout, init.Stderr = &stdout, &stderr
-	init.WaitDelay = 5 * time.Second
-	if err := init.Start(); err != nil {
-		reportW.Close()
-		t.Skipf("cannot create a pid namespace: %v", err)
-	}
-	reportW.Close()
-	waited := false
-	finish := func() {
-		if !waited {
-			waited = true
-			stdin.Close()
-			if err := init.Wait(); err != nil {
-				t.Errorf("the namespace's init: %v; stderr %q", err, stderr.String())
-			}
-		}
-	}
-	defer finish() // on a failure before the end
+	init := spawn.Start(t, spawn.Options{Attr: &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}, Report: true},
+		"python3", append([]string{"-c", orphanInit, binPath, sig}, args...)...)
 	run := orphanRun{ppid: -1, exit: -1}
-	lines := bufio.NewScanner(reports)
 	for run.exit < 0 || run.victim == 0 {
-		if !lines.Scan() {
-			t.Fatalf("the namespace's init stopped reporting (%v); stderr %q", lines.Err(), stderr.String())
-		}
-		line := lines.Text()
+		line := init.Report.Next(t)
 		var pid int
 		switch {
 		case strings.HasPrefix(line, "orphan "):
@@ -215,9 +135,14 @@ func runOrphan(t *testing.T, sig string, args ...string) orphanRun {
 	if run.victimEnded {
 		t.Fatal("the victim has exited; nothing should have been sent to it")
 	}
-	assertAliveNoSignal(t, run.victim)
-	finish()
-	run.stdout, run.stderr = stdout.String(), stderr.String()
+	spawn.AssertAlive(t, run.victim)
+	// The namespace's init ends, and the victim with it, once its stdin
+	// closes.
+	ps, stdout := init.Finish(t) // stdout: what the helper wrote
+	if !ps.Success() {
+		t.Errorf("the namespace's init: %v; stderr %q", ps, init.Stderr)
+	}
+	run.stdout, run.stderr = stdout, init.Stderr.String()
 	return run
 }
 
@@ -260,30 +185,13 @@ func victimInNewPIDNamespace(t *testing.T, pid string) (nsInit, inNS, onHost int
 		script = `echo $(($0 - 1)) >/proc/sys/kernel/ns_last_pid || exit 1
 		` + script
 	}
-	ns := exec.Command("sh", "-c", script, pid)
-	ns.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
-	out, err := ns.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.Start(); err != nil {
-		t.Skipf("cannot create a pid namespace: %v", err)
-	}
-	t.Cleanup(func() {
-		ns.Process.Kill() // the namespace's init: the kernel then kills the victim
-		ns.Wait()
-	})
-	lines := bufio.NewScanner(out)
+	// Killing the namespace's init, when the test ends, kills the victim.
+	ns := spawn.Start(t, spawn.Options{Attr: &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}, Kill: true}, "sh", "-c", script, pid)
 	for inNS == 0 || onHost == 0 {
-		if !lines.Scan() {
-			t.Fatalf("the namespace's shell printed no pids: %v", lines.Err())
-		}
-		fmt.Sscanf(lines.Text(), "ns %d", &inNS)
-		fmt.Sscanf(lines.Text(), "host %d", &onHost)
+		line := ns.Next(t)
+		fmt.Sscanf(line, "ns %d", &inNS)
+		fmt.Sscanf(line, "host %d", &onHost)
 	}
-	waitFor(t, "the victim to exec sleep", func() bool {
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", onHost))
-		return strings.TrimSpace(string(comm)) == "sleep"
-	})
-	return ns.Process.Pid, inNS, onHost
+	spawn.WaitFor(t, "the victim to exec sleep", func() bool { return proctest.Comm(onHost) == "sleep" })
+	return ns.Pid, inNS, onHost
 }

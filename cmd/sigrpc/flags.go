@@ -24,6 +24,8 @@ type config struct {
 	allowUIDs       []int
 	descendantsOnly bool
 	descendantsOf   int
+	audit           string // --audit: the trail's path, "-" for stderr, "" for none
+	auditFailure    string // --audit-failure: auditFailStop or auditFailContinue
 	logLevel        slog.Level
 	spin            time.Duration
 	showVersion     bool
@@ -66,14 +68,24 @@ helper also describes (inspect, wait, children) only what it may signal:
 Each refuses process groups, whose members cannot all be checked, so none
 may be combined with --allow-groups.
 
+Audit trail: --audit PATH appends one JSON line for every signal sigrpc sends
+or refuses on its client's behalf (every escalation, and every STOP, signal
+and CONT to a tree's members), written before the answer; --audit - writes
+them to stderr. SIGHUP reopens PATH (after a rotation). A line that cannot be
+written within 1 s is reported on stderr; with --audit-failure stop (the
+default) sigrpc then sends nothing more and stops (exit 1), with continue it
+counts the lost lines and goes on.
+
 End of input: every request read is finished (waits run to their timeout) and
-answered, then sigrpc exits 0. SIGTERM, SIGINT, SIGHUP, SIGQUIT (any signal
-that would end it) or the parent's death: blocking calls are cancelled and
+answered, then sigrpc exits 0. SIGTERM, SIGINT, SIGQUIT (any signal that would
+end it but SIGHUP) or the parent's death: blocking calls are cancelled and
 answered, output is flushed within 2 s, then exit 0 (1 if answers could not
 be written); a second such signal ends it at once. Either way, every process
-a tree call stopped is continued first; only SIGKILL can prevent that.
+a tree call stopped is continued first; only SIGKILL can prevent that. SIGHUP
+reopens the audit log, and is otherwise ignored.
 Exit status 1 if standard input or output is closed (or /dev/null) at start,
-or output is lost; 2 for bad flags.
+output is lost, or the audit log failed under --audit-failure stop; 2 for bad
+flags, or an audit log that cannot be opened.
 `
 
 // parseFlags parses args. --help prints the usage to stdout and returns
@@ -104,6 +116,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 		cfg.descendantsOf = pid
 		return nil
 	})
+	fs.StringVar(&cfg.audit, "audit", "", "append a JSON line for every signal sent or refused to `PATH` (- for stderr); SIGHUP reopens it")
+	fs.StringVar(&cfg.auditFailure, "audit-failure", auditFailStop, "what to do, `stop|continue`, when an audit line cannot be written within 1 s: stop sends nothing more and exits 1; continue reports and counts the lost lines")
 	fs.DurationVar(&cfg.spin, "spin", cfg.spin, "after answering, watch stdin this long before sleeping on it (0: sleep at once)")
 	fs.BoolVar(&cfg.showVersion, "version", false, "print the version and exit")
 	help := fs.Bool("help", false, "print this help and exit")
@@ -127,6 +141,14 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	}
 	if cfg.allowGroups && (len(cfg.allowUIDs) > 0 || cfg.descendantsOnly || cfg.descendantsOf != 0) {
 		return cfg, errors.New("--allow-groups cannot be combined with --allow-uid, --descendants-only or --descendants-of")
+	}
+	if cfg.auditFailure != auditFailStop && cfg.auditFailure != auditFailContinue {
+		return cfg, fmt.Errorf("bad --audit-failure %q (want stop or continue)", cfg.auditFailure)
+	}
+	auditFailureSet := false
+	fs.Visit(func(f *flag.Flag) { auditFailureSet = auditFailureSet || f.Name == "audit-failure" })
+	if auditFailureSet && cfg.audit == "" {
+		return cfg, errors.New("--audit-failure needs --audit")
 	}
 	var err error
 	if cfg.framing, err = rpc.ParseFraming(*framing); err != nil {

@@ -5,30 +5,12 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
-)
 
-// vmHWM returns the peak resident memory of pid in KiB.
-func vmHWM(t *testing.T, pid int) int {
-	t.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			n, _ := strconv.Atoi(strings.Fields(v)[0])
-			return n
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
-}
+	"github.com/sigrpc/sigrpc/internal/spawn"
+)
 
 // TestHugeMessagesUseBoundedMemory sends a 64 MiB line, a 64 MiB frame,
 // and a frame declaring 2^40 bytes: each gets an error, the next request
@@ -48,7 +30,7 @@ func TestHugeMessagesUseBoundedMemory(t *testing.T) {
 			h := startHelper(t, "--framing", tc.framing)
 			peak := make(chan int, 1)
 			go func() {
-				w := bufio.NewWriterSize(h.stdin, 1<<20)
+				w := bufio.NewWriterSize(h.Stdin, 1<<20)
 				w.WriteString(tc.head)
 				chunk := strings.Repeat("A", 1<<20)
 				for range size >> 20 {
@@ -56,9 +38,9 @@ func TestHugeMessagesUseBoundedMemory(t *testing.T) {
 				}
 				w.WriteString(tc.tail)
 				w.Flush()
-				peak <- vmHWM(t, h.cmd.Process.Pid) // everything is read or being read
+				peak <- procStatus(t, h.Pid, "VmHWM") // everything is read or being read
 				if tc.closeAfter {
-					h.stdin.Close()
+					h.Stdin.Close()
 				}
 			}()
 			if got := readFramed(t, h, tc.framing); !strings.Contains(got, `"message too large"`) {
@@ -68,7 +50,7 @@ func TestHugeMessagesUseBoundedMemory(t *testing.T) {
 				if got := readFramed(t, h, tc.framing); got != `{"jsonrpc":"2.0","id":2,"result":2}` {
 					t.Fatalf("the request after the huge one: %s", got)
 				}
-				if p := vmHWM(t, h.cmd.Process.Pid); p > 64<<10 {
+				if p := procStatus(t, h.Pid, "VmHWM"); p > 64<<10 {
 					t.Fatalf("peak memory %d KiB for a 64 MiB message", p)
 				}
 			}
@@ -79,58 +61,22 @@ func TestHugeMessagesUseBoundedMemory(t *testing.T) {
 	}
 }
 
-// readFramed reads one response in the given framing, failing after 30 s.
-func readFramed(t *testing.T, h *helperProc, framing string) string {
-	t.Helper()
-	got := make(chan string, 1)
-	go func() {
-		if framing == "ndjson" {
-			line, _ := h.stdout.ReadString('\n')
-			got <- strings.TrimSuffix(line, "\n")
-			return
-		}
-		var n int
-		for {
-			line, err := h.stdout.ReadString('\n')
-			if err != nil {
-				got <- ""
-				return
-			}
-			if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
-				n, _ = strconv.Atoi(strings.TrimSpace(v))
-			}
-			if line == "\r\n" {
-				break
-			}
-		}
-		body := make([]byte, n)
-		io.ReadFull(h.stdout, body)
-		got <- string(body)
-	}()
-	select {
-	case s := <-got:
-		return s
-	case <-time.After(30 * time.Second):
-		t.Fatal("no response within 30s")
-	}
-	return ""
-}
-
 // TestStalledReaderLosesNothing fills the output pipe while nobody reads,
 // then reads: every answer arrives, in order.
 func TestStalledReaderLosesNothing(t *testing.T) {
 	h := startHelper(t)
 	const n = 20000 // about 800 KiB of answers, far beyond a pipe's buffer
 	go func() {
-		w := bufio.NewWriter(h.stdin)
+		w := bufio.NewWriter(h.Stdin)
 		for i := range n {
 			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%d,"method":"signum","params":["TERM"]}`+"\n", i)
 		}
 		w.Flush()
 	}()
-	time.Sleep(200 * time.Millisecond) // let the helper block on the full pipe
+	// The helper blocks on the full pipe.
+	spawn.WaitFor(t, "the output pipe to fill", func() bool { return pipeBytes(t, h.Stdout) >= 64<<10 })
 	for i := range n {
-		if got, want := h.next(t), fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":15}`, i); got != want {
+		if got, want := h.Next(t), fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":15}`, i); got != want {
 			t.Fatalf("answer %d: %s, want %s", i, got, want)
 		}
 	}
@@ -175,15 +121,15 @@ func TestMillionPipelinedRequests(t *testing.T) {
 		t.Skip("load test")
 	}
 	const total, window = 1_000_000, 256
-	h := startBinary(t, plainBinPath) // the race detector's own memory would hide ours
-	h.send(t, `{"jsonrpc":"2.0","id":-1,"method":"signum","params":["TERM"]}`+"\n")
-	if _, err := h.stdout.ReadSlice('\n'); err != nil { // not h.next: this test reads stdout itself
+	h := startPlain(t) // the race detector's own memory would hide ours
+	h.Send(t, `{"jsonrpc":"2.0","id":-1,"method":"signum","params":["TERM"]}`+"\n")
+	if _, err := h.R.ReadSlice('\n'); err != nil { // not h.Next: this test reads stdout itself
 		t.Fatal(err)
 	}
-	before := vmHWM(t, h.cmd.Process.Pid)
+	before := procStatus(t, h.Pid, "VmHWM")
 	tokens := make(chan struct{}, window)
 	go func() {
-		w := bufio.NewWriterSize(h.stdin, 64<<10)
+		w := bufio.NewWriterSize(h.Stdin, 64<<10)
 		for i := range total {
 			select {
 			case tokens <- struct{}{}:
@@ -195,7 +141,7 @@ func TestMillionPipelinedRequests(t *testing.T) {
 		}
 		w.Flush()
 	}()
-	r := h.stdout
+	r := h.R
 	for i := range total {
 		line, err := r.ReadSlice('\n')
 		if err != nil {
@@ -207,34 +153,26 @@ func TestMillionPipelinedRequests(t *testing.T) {
 		}
 		<-tokens
 	}
-	after := vmHWM(t, h.cmd.Process.Pid)
+	after := procStatus(t, h.Pid, "VmHWM")
 	t.Logf("VmHWM %d KiB before, %d KiB after 1M requests", before, after)
 	if after > before+8<<10 {
 		t.Fatalf("peak memory grew from %d to %d KiB", before, after)
 	}
 }
 
-// TestThousandConcurrentWaits waits on 1,000 children at once.
-func TestThousandConcurrentWaits(t *testing.T) {
-	if testing.Short() {
-		t.Skip("load test")
-	}
-	concurrentWaits(t, 1000)
-}
-
 // TestOnlyStdioReachesTheHelper backs the threat model's first claim: the
 // helper opens no socket; only whoever holds its stdin can talk to it.
 func TestOnlyStdioReachesTheHelper(t *testing.T) {
 	h := startHelper(t)
-	c := startChild(t, false)
+	c := spawn.Sleep(t, false)
 	// Exercise the pidfd paths too, then look at every open descriptor.
-	h.call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"wait","params":[%d,1]}`, c.pid()))
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", h.cmd.Process.Pid))
+	h.Call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"wait","params":[%d,1]}`, c.Pid))
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", h.Pid))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, fd := range fds {
-		target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", h.cmd.Process.Pid, fd.Name()))
+		target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", h.Pid, fd.Name()))
 		if strings.HasPrefix(target, "socket:") {
 			t.Errorf("fd %s is a socket (%s)", fd.Name(), target)
 		}

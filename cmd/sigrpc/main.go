@@ -52,6 +52,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sigrpc: %v\n", err)
 		return exitFailure
 	}
+	clientPID := os.Getppid() // the audit trail's client_pid: the parent at start
 	parent, release, err := watchParent(ctx, cancel, cfg.descendantsOf)
 	switch {
 	case err != nil && cfg.descendantsOf != 0:
@@ -62,6 +63,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitBadUsage
 	}
 	defer release()
+
+	var audit *auditLog
+	if cfg.audit != "" {
+		// Opened before anything can be signalled, and closed after the
+		// controller (the CONTs its Close sends are recorded too).
+		session := auditSession{clientPID: clientPID, helperPID: os.Getpid()}
+		if pid, uid, ok := socketPeer(stdin); ok {
+			session.peerPID, session.peerUID = &pid, &uid
+		}
+		if audit, err = newAuditLog(cfg.audit, cfg.auditFailure, session, stderr, cancel); err != nil {
+			fmt.Fprintf(stderr, "sigrpc: --audit %s: %v; refusing to start unaudited\n", cfg.audit, err)
+			return exitBadUsage
+		}
+		defer audit.Close()
+		stop.OnHangup(audit.Reopen)
+	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	var readerLost atomic.Bool
@@ -85,6 +102,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		policy.DescendantsOf = parent
 	}
 	controller := sigctl.NewController(policy)
+	if audit != nil {
+		controller.Audit = audit.Audit
+	}
 	// Whatever ends the session, even a deadline that leaves calls
 	// running or a second stop signal, continues what they stopped.
 	closeController := sync.OnceFunc(func() { controller.Close() })
@@ -99,6 +119,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	err = srv.Serve(ctx, stdin, stdout)
 	switch {
+	case audit != nil && audit.Failed() != nil: // --audit-failure stop: it said why on stderr
+		log.Error("serving stopped", "err", audit.Failed())
+		return exitFailure
 	case readerLost.Load(): // whatever Serve made of it, output was lost
 		log.Error("serving stopped", "err", fmt.Errorf("stdout: %w (nobody reads it any more)", syscall.EPIPE))
 		return exitFailure

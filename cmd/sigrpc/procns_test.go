@@ -3,14 +3,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/sigrpc/sigrpc/internal/spawn"
 )
 
 // TestProcOfAnotherPIDNamespaceIsNotTrusted runs sigrpc in a pid namespace
@@ -26,23 +23,19 @@ import (
 // of the decoy's uid.
 func TestProcOfAnotherPIDNamespaceIsNotTrusted(t *testing.T) {
 	needRootAnd(t, "nsenter")
-	decoy := startChildScript(t, &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}, "exec sleep 120")
-	h := decoy.pid()
+	decoy := spawn.Script(t, asNobody, "exec sleep 1000")
+	h := decoy.Pid
 	nsInit, victimNS, victimHost := victimInNewPIDNamespace(t, fmt.Sprint(h))
 	if victimNS != h {
 		t.Fatalf("the victim is pid %d in the namespace, want %d", victimNS, h)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	helper := exec.CommandContext(ctx, "nsenter", "-t", fmt.Sprint(nsInit), "-p", "--", binPath, "--allow-uid", fmt.Sprint(nobody))
-	helper.Stdin = strings.NewReader(fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"inspect","params":[%d]}`+"\n%s\n", h, killRequest(h, "TERM")))
-	var stdout, stderr bytes.Buffer
-	helper.Stdout, helper.Stderr = &stdout, &stderr
-	if err := helper.Run(); err != nil {
-		t.Fatalf("sigrpc: %v; stderr %q", err, stderr.String())
+	input := fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"inspect","params":[%d]}`+"\n%s\n", h, killRequest(h, "TERM"))
+	stdout, stderr, code := spawn.Run(t, spawn.Options{}, input, "nsenter", "-t", fmt.Sprint(nsInit), "-p", "--", binPath, "--allow-uid", fmt.Sprint(nobody))
+	if code != 0 {
+		t.Fatalf("sigrpc: exit %d; stderr %q", code, stderr)
 	}
-	answers := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	answers := strings.Split(strings.TrimSpace(stdout), "\n")
 	if len(answers) != 2 {
 		t.Fatalf("answers %q, want two", answers)
 	}
@@ -54,6 +47,6 @@ func TestProcOfAnotherPIDNamespaceIsNotTrusted(t *testing.T) {
 	if answers[1] == sent {
 		t.Errorf("kill(%d, TERM) was sent to a root process by a helper allowed only uid %d", h, nobody)
 	}
-	assertAliveNoSignal(t, victimHost)
-	decoy.assertUntouched(t)
+	spawn.AssertAlive(t, victimHost)
+	decoy.AssertUntouched(t)
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/sigrpc/sigrpc/internal/spawn"
 )
 
 // This file runs lua-resty-signal's reference cases
@@ -237,14 +239,14 @@ func TestSeedParity(t *testing.T) {
 }
 
 // runSeedCase runs one case and reports whether it ran (1) or was skipped (0).
-func runSeedCase(t *testing.T, h *helperProc, i int, c refCase) int {
+func runSeedCase(t *testing.T, h *spawn.Proc, i int, c refCase) int {
 	args, target := resolveArgs(t, h, c)
 	want, skip := translate(c, args)
 	if skip != "" {
 		t.Skip(skip)
 	}
 	params, _ := json.Marshal(args)
-	resp := h.call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":%q,"params":%s}`, i, c.Call, params))
+	resp := h.Call(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":%q,"params":%s}`, i, c.Call, params))
 	var got struct {
 		Result json.RawMessage
 		Error  *struct {
@@ -269,22 +271,22 @@ func runSeedCase(t *testing.T, h *helperProc, i int, c refCase) int {
 	return 1
 }
 
-func checkEffect(t *testing.T, target *child, want outcome) {
+func checkEffect(t *testing.T, target *spawn.Proc, want outcome) {
 	switch want.effect {
 	case "terminated":
-		if got := target.terminatedBy(t); got != syscall.Signal(want.signal) {
+		if got := target.TerminatedBy(t); got != syscall.Signal(want.signal) {
 			t.Errorf("child ended by %v, want signal %d", got, want.signal)
 		}
 	case "alive":
-		target.assertUntouched(t)
+		target.AssertUntouched(t)
 	}
 }
 
 // resolveArgs decodes the case's args, creating the fixtures they name.
 // It returns the live child whose fate the case decides, if any.
-func resolveArgs(t *testing.T, h *helperProc, c refCase) ([]any, *child) {
+func resolveArgs(t *testing.T, h *spawn.Proc, c refCase) ([]any, *spawn.Proc) {
 	args := []any{}
-	var target *child
+	var target *spawn.Proc
 	for _, raw := range c.Args {
 		var f fixture
 		if json.Unmarshal(raw, &f) == nil && f.Name != "" {
@@ -303,23 +305,23 @@ func resolveArgs(t *testing.T, h *helperProc, c refCase) ([]any, *child) {
 }
 
 // makeFixture creates the named fixture and returns its pid.
-func makeFixture(t *testing.T, h *helperProc, name string) (int, *child) {
+func makeFixture(t *testing.T, h *spawn.Proc, name string) (int, *spawn.Proc) {
 	switch name {
 	case "live_child":
-		c := startChild(t, false)
-		return c.pid(), c
+		c := spawn.Sleep(t, false)
+		return c.Pid, c
 	case "zombie_child":
-		c := startZombie(t)
-		return c.pid(), c
+		c := spawn.Zombie(t)
+		return c.Pid, c
 	case "reaped_child":
-		return reapedPID(t), nil
+		return spawn.AbsentPID, nil
 	case "live_group":
-		c := startChild(t, true)
-		return -c.pid(), c
+		c := spawn.Sleep(t, true)
+		return -c.Pid, c
 	case "reaped_group":
-		return -reapedPID(t), nil
+		return -spawn.AbsentPID, nil
 	case "self":
-		return h.cmd.Process.Pid, nil
+		return h.Pid, nil
 	}
 	t.Fatalf("unknown fixture %q", name)
 	return 0, nil

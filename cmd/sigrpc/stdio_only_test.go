@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -14,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sigrpc/sigrpc/internal/spawn"
 )
 
 // The threat model says sigrpc opens no socket and reads no environment
@@ -87,6 +87,7 @@ type sourceScan struct {
 	findings  []finding
 	procReads []token.Position // opens of /proc paths: allowed
 	embeds    []string         // //go:embed patterns: allowed
+	appends   []token.Position // write-only appending opens (the audit log): allowed
 }
 
 // scanSource parses one Go source file and records its findings.
@@ -135,6 +136,11 @@ func (s *sourceScan) scanSource(fset *token.FileSet, name string, src []byte) er
 			if rawSigaction(n, path, name, pkgs) || netlinkConnector(n, path, name, pkgs) {
 				checked[sel] = true
 			}
+			if appendOnlyOpen(n, path, name, pkgs) {
+				checked[sel] = true
+				s.appends = append(s.appends, fset.Position(n.Pos()))
+				return true
+			}
 			if arg, ok := opensPath[path][name]; ok {
 				checked[sel] = true
 				if arg < len(n.Args) && procPath(n.Args[arg], pkgs) {
@@ -172,6 +178,27 @@ func rawSigaction(call *ast.CallExpr, path, name string, pkgs map[string]string)
 	}
 	_, argPath, argName := pkgSelector(call.Args[0], pkgs)
 	return argPath == path && argName == "SYS_RT_SIGACTION"
+}
+
+// appendOnlyOpen reports whether call, naming path.name, is an
+// os.OpenFile whose flags, or-ed selectors of package os or syscall,
+// include O_WRONLY and O_APPEND: a file opened so can be written to, at
+// its end, and never read, so it can carry no orders to the helper.
+func appendOnlyOpen(call *ast.CallExpr, path, name string, pkgs map[string]string) bool {
+	if path != "os" || name != "OpenFile" || len(call.Args) != 3 {
+		return false
+	}
+	flags := map[string]bool{}
+	var collect func(e ast.Expr) bool
+	collect = func(e ast.Expr) bool {
+		if b, ok := e.(*ast.BinaryExpr); ok {
+			return b.Op == token.OR && collect(b.X) && collect(b.Y)
+		}
+		_, p, n := pkgSelector(e, pkgs)
+		flags[n] = true
+		return p == "os" || p == "syscall"
+	}
+	return collect(call.Args[1]) && flags["O_WRONLY"] && flags["O_APPEND"] && !flags["O_RDWR"] && !flags["O_RDONLY"]
 }
 
 // netlinkConnector reports whether call, naming path.name, opens a
@@ -237,17 +264,13 @@ func helperPackageDirs(t *testing.T) map[string]string {
 	t.Helper()
 	dirs := map[string]string{}
 	for _, goos := range scanGOOS {
-		cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}\t{{.Dir}}\t{{with .Module}}{{.Path}}{{end}}", ".")
-		cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=amd64", "CGO_ENABLED=0")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("GOOS=%s go list -deps: %v\n%s", goos, err, stderr.String())
+		out, stderr, code := spawn.Run(t, spawn.Options{Env: []string{"GOOS=" + goos, "GOARCH=amd64", "CGO_ENABLED=0"}}, "",
+			"go", "list", "-deps", "-f", "{{.ImportPath}}\t{{.Dir}}\t{{with .Module}}{{.Path}}{{end}}", ".")
+		if code != 0 {
+			t.Fatalf("GOOS=%s go list -deps: exit %d\n%s", goos, code, stderr)
 		}
-		lines := bufio.NewScanner(bytes.NewReader(out))
-		for lines.Scan() {
-			f := strings.Split(lines.Text(), "\t")
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			f := strings.Split(line, "\t")
 			if len(f) == 3 && f[2] == modulePath && !slices.Contains(testOnlyPackages, f[0]) {
 				dirs[f[0]] = f[1]
 			}
@@ -293,7 +316,7 @@ func TestOnlyStdioReachesTheHelperInTheSource(t *testing.T) {
 		for _, f := range scan.findings {
 			t.Errorf("%s", f)
 		}
-		t.Logf("%d packages, %d files; %d reads of /proc paths; embedded: %v", len(dirs), files, len(scan.procReads), scan.embeds)
+		t.Logf("%d packages, %d files; %d reads of /proc paths; appending opens %v; embedded: %v", len(dirs), files, len(scan.procReads), scan.appends, scan.embeds)
 		if len(scan.procReads) == 0 {
 			t.Error("no read of a /proc path found: the scan sees less than the helper does")
 		}
@@ -316,6 +339,9 @@ func TestOnlyStdioReachesTheHelperInTheSource(t *testing.T) {
 			{"renamed imports", `import (sys "os"; u "golang.org/x/sys/unix")
 				func f() { sys.LookupEnv("X"); u.Open("/etc/x", 0, 0); u.Getenv("X") }`,
 				[]string{"os.LookupEnv", "golang.org/x/sys/unix.Open", "golang.org/x/sys/unix.Getenv"}},
+			{"appending opens", `import ("os"; "syscall")
+				func f(p string) { os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600); os.OpenFile(p, os.O_RDWR|os.O_APPEND, 0); os.OpenFile(p, os.O_WRONLY, 0); os.OpenFile(p, flags, 0) }`,
+				[]string{"os.OpenFile", "os.OpenFile", "os.OpenFile"}},
 			{"functions as values", `import "os"
 				var get, read = os.Environ, os.ReadFile`,
 				[]string{"os.Environ reads", "os.ReadFile used as a value"}},

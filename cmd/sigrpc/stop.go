@@ -31,16 +31,22 @@ import (
 // SIGPIPE is ignored, so that a closed stdout surfaces as a write error
 // rather than a silent death. SIGKILL, and SIGSTOP, cannot be caught: no
 // code covers them.
+//
+// SIGHUP is not a stop signal: it runs the function given to OnHangup
+// (reopening the audit log, as syslog daemons do after a rotation), and
+// is otherwise ignored. It is caught with the delayed ones.
 type stopper struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	sigs   chan os.Signal
+	hups   chan os.Signal
 	ready  chan struct{} // closed once every stop signal is caught
 	done   chan struct{} // closed by Stop
-	exited chan struct{} // closed when the watching goroutine returns
+	exited chan struct{} // closed when the watching goroutines return
 
 	mu     sync.Mutex
 	before func()
+	hangup func()
 }
 
 // stopOnSignals starts catching the stop signals.
@@ -52,17 +58,48 @@ func stopOnSignals() *stopper {
 		ctx:    ctx,
 		cancel: cancel,
 		sigs:   make(chan os.Signal, 4), // a second signal must not be dropped while the first is handled
+		hups:   make(chan os.Signal, 1), // hangups that come while one is handled are one
 		ready:  make(chan struct{}),
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
 	}
 	signal.Notify(s.sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
+		signal.Notify(s.hups, syscall.SIGHUP)
 		signal.Notify(s.sigs, stopSignals...)
 		close(s.ready)
 	}()
-	go s.watch()
+	watching := make(chan struct{})
+	go func() { defer close(watching); s.watchHangups() }()
+	go func() { s.watch(); <-watching; close(s.exited) }()
 	return s
+}
+
+// OnHangup sets f to run on each SIGHUP, on a goroutine that handles
+// nothing else; without it SIGHUP is ignored. SIGHUP is caught when
+// OnHangup returns, before Ready (which it is otherwise caught with).
+func (s *stopper) OnHangup(f func()) {
+	s.mu.Lock()
+	s.hangup = f
+	s.mu.Unlock()
+	signal.Notify(s.hups, syscall.SIGHUP)
+}
+
+// watchHangups runs the OnHangup function for each SIGHUP until Stop.
+func (s *stopper) watchHangups() {
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.hups:
+			s.mu.Lock()
+			f := s.hangup
+			s.mu.Unlock()
+			if f != nil {
+				f()
+			}
+		}
+	}
 }
 
 // Ready is closed once every stop signal is caught.
@@ -90,11 +127,11 @@ func (s *stopper) Stop() {
 	<-s.exited
 	<-s.ready
 	signal.Stop(s.sigs)
+	signal.Stop(s.hups)
 }
 
 // watch waits for stop signals until Stop.
 func (s *stopper) watch() {
-	defer close(s.exited)
 	for first := true; ; first = false {
 		select {
 		case <-s.done:

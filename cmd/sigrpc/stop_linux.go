@@ -9,12 +9,13 @@ import (
 )
 
 // stopSignals are the signals whose default action would end the helper
-// and which Go lets a program catch. SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM,
-// SIGXCPU, SIGXFSZ, SIGIO and SIGPWR are not among them: Go's runtime
-// already ignores them.
+// and which Go lets a program catch, but SIGHUP, which reopens the audit
+// log (see stopper). SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGXCPU,
+// SIGXFSZ, SIGIO and SIGPWR are not among them: Go's runtime already
+// ignores them.
 var stopSignals = func() []os.Signal {
 	sigs := []os.Signal{
-		unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGILL, unix.SIGTRAP,
+		unix.SIGINT, unix.SIGQUIT, unix.SIGILL, unix.SIGTRAP,
 		unix.SIGABRT, unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV, unix.SIGSTKFLT,
 		unix.SIGSYS, unix.SIGTERM,
 	}

@@ -8,10 +8,11 @@ import (
 )
 
 // stopSignals are the signals whose default action would end the helper
-// and which Go lets a program catch; Go's runtime ignores the others
-// (SIGUSR1, SIGUSR2, SIGALRM and the like) already.
+// and which Go lets a program catch, but SIGHUP, which reopens the audit
+// log (see stopper); Go's runtime ignores the others (SIGUSR1, SIGUSR2,
+// SIGALRM and the like) already.
 var stopSignals = []os.Signal{
-	syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGILL, syscall.SIGTRAP,
+	syscall.SIGINT, syscall.SIGQUIT, syscall.SIGILL, syscall.SIGTRAP,
 	syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGSYS,
 	syscall.SIGTERM, syscall.SIGEMT,
 }

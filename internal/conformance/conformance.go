@@ -1,7 +1,8 @@
 // Package conformance loads sigrpc's language-neutral conformance vectors
-// (rpc/testdata/conformance.json) and frames them for a run. The vectors
-// are described in rpc/testdata/README.md; the Python and Node clients
-// read the same file.
+// (rpc/testdata/conformance.json), frames them for a run, and runs them
+// (Runner) through a server a test provides: in process, or the binary.
+// The vectors are described in rpc/testdata/README.md; the Python and
+// Node clients read the same file.
 package conformance
 
 import (

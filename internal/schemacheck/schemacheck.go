@@ -78,3 +78,18 @@ func (c *Checker) Methods() []string {
 	}
 	return names
 }
+
+// DiscoverRequest asks for the OpenRPC document, as one ndjson line.
+const DiscoverRequest = `{"jsonrpc":"2.0","id":1,"method":"rpc.discover"}` + "\n"
+
+// FromAnswer returns a Checker for the document in answer, the response
+// to DiscoverRequest.
+func FromAnswer(answer []byte) (*Checker, error) {
+	var a struct {
+		Result json.RawMessage `json:"result"`
+	}
+	if err := json.Unmarshal(answer, &a); err != nil || a.Result == nil {
+		return nil, fmt.Errorf("not an answer to rpc.discover: %.200s", answer)
+	}
+	return New(a.Result)
+}

@@ -3,6 +3,8 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sigrpc/sigrpc/internal/conformance"
+	"github.com/sigrpc/sigrpc/internal/schemacheck"
 	"github.com/sigrpc/sigrpc/internal/testio"
 	"github.com/sigrpc/sigrpc/rpc"
 	"github.com/sigrpc/sigrpc/sigctl"
@@ -19,45 +22,50 @@ import (
 // with the real method table. The vectors only signal pids that cannot
 // exist or that the policy refuses.
 func TestConformance(t *testing.T) {
-	cases, err := conformance.Load("../../rpc/testdata/conformance.json")
-	if err != nil {
-		t.Fatal(err)
+	conformance.Runner{Exchange: exchange, Check: resultChecker(t)}.Run(t, "../../rpc/testdata/conformance.json")
+}
+
+// exchange serves input in process, on a reader that stalls once it is
+// read, as a client that keeps its end open does, until End.
+func exchange(t *testing.T, args []string, input string) conformance.Server {
+	s := &inProcess{in: testio.NewStallingReader(input), out: &testio.SyncBuffer{}, served: make(chan error, 1)}
+	srv := serverForArgs(t, args)
+	go func() { s.served <- srv.Serve(context.Background(), s.in, s.out) }()
+	t.Cleanup(func() { s.End() })
+	return s
+}
+
+// inProcess is a server of exchange's.
+type inProcess struct {
+	in     *testio.StallingReader
+	out    *testio.SyncBuffer
+	served chan error
+	err    error
+	ended  bool
+}
+
+// Output waits for the server to ask for more input (no answer may wait
+// for it), then for n bytes of output.
+func (s *inProcess) Output(n int, d time.Duration) string {
+	select {
+	case <-s.in.Stalled:
+	case <-time.After(d):
+		return s.out.String()
 	}
-	for _, run := range conformance.Runs(cases) {
-		if !run.OpenOnly {
-			t.Run(run.Name, func(t *testing.T) {
-				t.Parallel()
-				srv := serverForArgs(t, run.Args)
-				var out bytes.Buffer
-				if err := srv.Serve(context.Background(), strings.NewReader(run.Input), &out); err != nil {
-					t.Fatalf("Serve: %v", err)
-				}
-				if got := out.String(); got != run.Output {
-					t.Errorf("input  %q\ngot    %q\nwant   %q", run.Input, got, run.Output)
-				}
-			})
+	return s.out.WaitFor(n, d)
+}
+
+func (s *inProcess) End() (string, error) {
+	if !s.ended {
+		s.ended = true
+		s.in.End()
+		select {
+		case s.err = <-s.served:
+		case <-time.After(10 * time.Second):
+			s.err = errors.New("Serve did not return within 10 s of the end of input")
 		}
-		if run.NeedsEOF {
-			continue
-		}
-		t.Run(run.Name+" [input open]", func(t *testing.T) {
-			t.Parallel()
-			srv := serverForArgs(t, run.Args)
-			in := testio.NewStallingReader(run.Input)
-			out := &testio.SyncBuffer{}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- srv.Serve(ctx, in, out) }()
-			<-in.Stalled // the server asks for more input: no answer may wait for it
-			if got := out.WaitFor(len(run.Output), time.Second); got != run.Output {
-				t.Errorf("with the input still open\ninput  %q\ngot    %q\nwant   %q", run.Input, got, run.Output)
-			}
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatalf("Serve: %v", err)
-			}
-		})
 	}
+	return s.out.String(), s.err
 }
 
 // serverForArgs builds the server the sigrpc flags in args describe.
@@ -94,4 +102,24 @@ func serverForArgs(t *testing.T, args []string) *rpc.Server {
 	}
 	opts.Busy = Busy()
 	return rpc.NewServer(Methods(sigctl.NewController(policy)), opts)
+}
+
+// resultChecker returns a conformance check that holds each result to
+// the schema the in-process rpc.discover publishes for its method.
+func resultChecker(t *testing.T) func(*testing.T, string, json.RawMessage) {
+	var out bytes.Buffer
+	srv := rpc.NewServer(Methods(nil), rpc.Options{Framing: rpc.FramingNDJSON})
+	if err := srv.Serve(context.Background(), strings.NewReader(schemacheck.DiscoverRequest), &out); err != nil {
+		t.Fatal(err)
+	}
+	c, err := schemacheck.FromAnswer(out.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(t *testing.T, method string, result json.RawMessage) {
+		t.Helper()
+		if err := c.Check(method, result); err != nil {
+			t.Error(err)
+		}
+	}
 }

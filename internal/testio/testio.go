@@ -1,44 +1,62 @@
 // Package testio holds readers and writers that tests of sigrpc's session
 // use to behave like real clients: one that writes its input and then
-// waits with its end open, one that reads answers as they come, one that
-// floods the server and never reads.
+// waits with its end open, one that reads answers as they come (Conn, for
+// a server in process or the binary alike), one that floods the server
+// and never reads.
 package testio
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
 // StallingReader yields its input, then blocks, as a client that keeps
 // stdin open while it waits for its answers: the first Read past the end
 // closes Stalled and then waits until a read deadline is set (any deadline
-// counts as past), which a server sets when it shuts down.
+// counts as past), which a server sets when it shuts down, or until End
+// ends the input.
 type StallingReader struct {
 	r        *strings.Reader
 	Stalled  chan struct{} // closed when a Read finds nothing left
 	deadline chan struct{}
+	ended    chan struct{}
 	once     sync.Once
 	dlOnce   sync.Once
+	endOnce  sync.Once
 }
 
 // NewStallingReader returns a StallingReader of input.
 func NewStallingReader(input string) *StallingReader {
-	return &StallingReader{r: strings.NewReader(input), Stalled: make(chan struct{}), deadline: make(chan struct{})}
+	return &StallingReader{r: strings.NewReader(input), Stalled: make(chan struct{}), deadline: make(chan struct{}), ended: make(chan struct{})}
 }
 
-// Read reads the input; past its end, it stalls until a deadline is set.
+// Read reads the input; past its end, it stalls until a deadline is set
+// (os.ErrDeadlineExceeded) or End is called (io.EOF).
 func (s *StallingReader) Read(p []byte) (int, error) {
 	if s.r.Len() > 0 {
 		return s.r.Read(p)
 	}
 	s.once.Do(func() { close(s.Stalled) })
-	<-s.deadline
-	return 0, os.ErrDeadlineExceeded
+	select {
+	case <-s.ended:
+		return 0, io.EOF
+	case <-s.deadline:
+		return 0, os.ErrDeadlineExceeded
+	}
+}
+
+// End ends the input, as a client that closes its end: once the input is
+// read, Read returns io.EOF.
+func (s *StallingReader) End() {
+	s.endOnce.Do(func() { close(s.ended) })
 }
 
 // Ready reports whether input is left, so that a Read would not stall: a
@@ -157,4 +175,92 @@ func (f *Flood) Stop() int {
 	close(f.stop)
 	<-f.done
 	return f.Sent()
+}
+
+// Conn is a client's end of a session: it writes requests to the
+// server's input and reads its answers, line by line in the background
+// once Next is first called. Read R directly only before that.
+type Conn struct {
+	W io.WriteCloser // the server's input
+	R *bufio.Reader  // the server's output
+	// Diag, if set, says more when Next fails: the server's stderr, say.
+	Diag func() string
+	// Check, if set, is given the method and result of every answer Call
+	// reads that has a result; an error it returns fails the test.
+	Check func(method string, result json.RawMessage) error
+
+	start sync.Once
+	lines chan string
+}
+
+// NewConn returns a Conn that writes to w and reads r.
+func NewConn(w io.WriteCloser, r io.Reader) *Conn {
+	return &Conn{W: w, R: bufio.NewReader(r), lines: make(chan string, 1024)}
+}
+
+// Send writes s, as it is, to the server's input.
+func (c *Conn) Send(t testing.TB, s string) {
+	t.Helper()
+	if _, err := io.WriteString(c.W, s); err != nil {
+		t.Fatalf("writing to the server: %v", err)
+	}
+}
+
+// ReadLines starts reading the output in the background, line by line,
+// for Next, as a client that reads answers as they come does. Next calls
+// it.
+func (c *Conn) ReadLines() {
+	c.start.Do(func() {
+		go func() {
+			defer close(c.lines)
+			for {
+				line, err := c.R.ReadString('\n')
+				if err != nil {
+					return
+				}
+				c.lines <- strings.TrimSuffix(line, "\n")
+			}
+		}()
+	})
+}
+
+// Next returns the next line of output, without its newline, failing the
+// test after 10 s or at the end of the output.
+func (c *Conn) Next(t testing.TB) string {
+	t.Helper()
+	c.ReadLines()
+	select {
+	case line, ok := <-c.lines:
+		if !ok {
+			t.Fatalf("the server's output ended%s", c.diag())
+		}
+		return line
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no line of output within 10 s%s", c.diag())
+	}
+	return ""
+}
+
+func (c *Conn) diag() string {
+	if c.Diag == nil {
+		return ""
+	}
+	return "; " + c.Diag()
+}
+
+// Call sends one ndjson request and returns the next line of output.
+func (c *Conn) Call(t testing.TB, req string) string {
+	t.Helper()
+	c.Send(t, req+"\n")
+	line := c.Next(t)
+	if c.Check != nil {
+		var q struct{ Method string }
+		var a struct{ Result json.RawMessage }
+		if json.Unmarshal([]byte(req), &q) == nil && json.Unmarshal([]byte(line), &a) == nil && a.Result != nil {
+			if err := c.Check(q.Method, a.Result); err != nil {
+				t.Errorf("%v", err)
+			}
+		}
+	}
+	return line
 }
