@@ -288,5 +288,6 @@ func TestEmacsRecipe(t *testing.T) {
 		`^kill: t$`,
 		`^exited: t$`,
 		`^sleep ended by signal 15: SIGTERM$`,
+		`^\[jsonrpc\] Server exited with status 0$`,
 	)
 }
