@@ -11,13 +11,18 @@ after answering. Rows marked "both watch 50 µs" have each side watch its
 input for up to 50 µs before sleeping, as Client and its helper do by
 default (spin=50e-6; the helper's --spin); "spin 0" rows watch on neither
 side, as AsyncClient's default. The spawn row times Client() and its first answer (µs/call is
-then µs per spawn). Run it with `make bench-python`; it is a benchmark, not
-a test.
+then µs per spawn). The kill rows time ``kill(pid, 0)`` to a child, one call
+at a time, from Client and AsyncClient, and, when psutil can be imported
+(it is no dependency: install it beside the client to compare),
+``psutil.Process(pid).send_signal(0)``, which checks that the pid still names
+the process and calls os.kill. Run it with `make bench-python`; it is a
+benchmark, not a test.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import select
 import subprocess
@@ -132,6 +137,47 @@ def spawn_to_first() -> float:
     return 1 / elapsed
 
 
+def kill_rows(n: int) -> list[tuple[str, float, str]]:
+    """kill(pid, 0) to a child of this process, one call at a time."""
+    child = subprocess.Popen(["sleep", "600"])
+    pid = child.pid
+    rows: list[tuple[str, float, str]] = []
+    try:
+        with Client() as c:
+            def sync_kill() -> None:
+                for _ in range(n):
+                    c.kill(pid, 0)
+
+            rows.append(("sigrpc kill(pid, 0) one in flight", best(lambda: rate(n, sync_kill)),
+                         "one"))
+
+        async def async_kill() -> float:
+            async with AsyncClient() as c:
+                start = time.perf_counter()
+                for _ in range(n):
+                    await c.kill(pid, 0)
+                return n / (time.perf_counter() - start)
+
+        rows.append(("sigrpc asyncio kill(pid, 0) one in flight",
+                     best(lambda: asyncio.run(async_kill())), "one"))
+        try:
+            psutil = importlib.import_module("psutil")
+        except ImportError:
+            return rows
+        proc = psutil.Process(pid)
+
+        def psutil_kill() -> None:
+            for _ in range(n):
+                proc.send_signal(0)
+
+        rows.append((f"psutil {psutil.__version__} send_signal(0)",
+                     best(lambda: rate(n, psutil_kill)), ""))
+        return rows
+    finally:
+        child.kill()
+        child.wait()
+
+
 def os_kill(n: int) -> None:
     pid = os.getpid()
     for _ in range(n):
@@ -173,15 +219,16 @@ def main() -> None:
                  best(lambda: asyncio.run(workers(n, 1024))), "many"))
     rows.append(("sigrpc asyncio.gather, a task per call",
                  best(lambda: asyncio.run(gathered(n))), "many"))
+    rows.extend(kill_rows(10_000))
     rows.append(("spawn helper, first answer", best(spawn_to_first, 5), ""))
     rows.append(("os.kill(pid, 0) in-process", rate(n, lambda: os_kill(n)), ""))
     rows.append(("spawn /bin/kill per call", rate(200, lambda: spawn_kill(200)), ""))
     spawn_rate = rows[-1][1]
     floors = {kind: r for name, r, kind in rows if name.endswith("(floor)")}
-    print(f"{'what':40} {'calls/s':>12} {'µs/call':>10} {'vs /bin/kill':>13} {'vs floor':>9}")
+    print(f"{'what':42} {'calls/s':>12} {'µs/call':>10} {'vs /bin/kill':>13} {'vs floor':>9}")
     for name, r, kind in rows:
         vs_floor = f"{floors[kind] / r:8.2f}x" if kind in floors else f"{'—':>9}"
-        print(f"{name:40} {r:12,.0f} {1e6 / r:10.1f} {r / spawn_rate:12.0f}x {vs_floor}")
+        print(f"{name:42} {r:12,.0f} {1e6 / r:10.1f} {r / spawn_rate:12.0f}x {vs_floor}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,6 +69,7 @@ def test_helper_killed_mid_flight(child: subprocess.Popen[bytes]) -> None:
         results = await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), 1)
         assert time.monotonic() - killed < 1
         assert all(isinstance(r, HelperExited) and r.returncode == -9 for r in results)
+        assert all("(killed by SIGKILL)" in str(r) for r in results)
         with pytest.raises(HelperExited):
             await c.signum("TERM")
         await c.close()
@@ -148,3 +150,34 @@ def test_first_calls_made_together_start_one_helper() -> None:
 
     run(main())
     assert starts == 1
+
+
+def test_helper_exit_status_and_stderr_reach_the_caller(tmp_path: Path) -> None:
+    script = tmp_path / "dies"
+    script.write_text("#!/bin/sh\nread line\necho 'something broke' >&2\nexit 3\n")
+    script.chmod(0o755)
+
+    async def main() -> None:
+        async with AsyncClient(script) as c:
+            with pytest.raises(HelperExited) as gone:
+                await c.signum("TERM")
+            assert gone.value.returncode == 3
+            assert "something broke" in gone.value.stderr and "(exit status 3)" in str(gone.value)
+
+    run(main())
+
+
+def test_answers_written_before_the_helper_exits_are_delivered(tmp_path: Path) -> None:
+    """The output is read to its end before the calls still pending are failed."""
+    script = tmp_path / "answers-then-exits"
+    script.write_text("#!/bin/sh\nread line\n"
+                      "printf '%s\\n' '{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":15}'\nexit 0\n")
+    script.chmod(0o755)
+
+    async def main() -> None:
+        async with AsyncClient(script) as c:
+            assert await c.signum("TERM") == 15
+            with pytest.raises(HelperExited):
+                await c.signum("TERM")
+
+    run(main())

@@ -93,9 +93,13 @@ def test_durations_are_seconds_rounded_up_to_milliseconds() -> None:
     sent = params(_calls.terminate(1234, timeout=0.3, escalate_timeout=0.0001))
     assert sent["timeout_ms"] == 300
     assert sent["escalate_timeout_ms"] == 1
-    for bad in (-1, float("nan"), 86_401):
+    for bad in (-1, float("nan"), float("inf")):
         with pytest.raises(ValueError):
             _calls.terminate(1234, timeout=bad)
+    for too_long in (86_401, 86_400.0005):  # the latter rounds up to 86_400_001 ms
+        with pytest.raises(OverflowError):
+            _calls.terminate(1234, escalate_timeout=too_long)
+    assert params(_calls.terminate(1234, timeout=86_400))["timeout_ms"] == _calls.MAX_TIMEOUT_MS
     with pytest.raises(TypeError):
         _calls.terminate(1234, timeout="5")  # type: ignore[arg-type]
 
@@ -116,6 +120,9 @@ def test_wait_forever_is_a_series_of_the_longest_waits() -> None:
     for bad in (-1, float("nan"), float("inf")):
         with pytest.raises(ValueError):
             _calls.wait(1234, bad)
+    longest = _calls.wait(1234, 1e300)  # the requests are made as they are needed
+    assert isinstance(longest, _calls.Steps)
+    assert params(longest)["timeout_ms"] == _calls.MAX_TIMEOUT_MS
 
 
 def test_tree_is_sent_only_when_true() -> None:
@@ -146,6 +153,28 @@ def test_policy_errors_keep_their_reason() -> None:
     exc = error_from_response({"code": -32001, "message": "refused by policy: uid",
                                "data": {"reason": "uid"}})
     assert isinstance(exc, sigrpc.PolicyError) and exc.reason == "uid" and exc.code == -32001
+
+
+def test_a_reason_is_none_where_there_is_none() -> None:
+    lookup = error_from_response({"code": -32000, "message": "No such process",
+                                  "data": {"errno": "ESRCH", "errnum": 3}})
+    assert type(lookup) is ProcessLookupError and lookup.reason is None  # type: ignore[attr-defined]
+    mismatch = error_from_response({"code": -32000, "message": "No such process", "data": {
+        "errno": "ESRCH", "errnum": 3, "reason": "start_time mismatch"}})
+    assert mismatch.reason == "start_time mismatch"  # type: ignore[attr-defined]
+    refused = error_from_response({"code": -32001, "message": "refused", "data": {}})
+    assert isinstance(refused, sigrpc.PolicyError) and refused.reason is None
+    assert sigrpc.PolicyError(-32001, "refused").reason is None
+
+
+@pytest.mark.parametrize(("returncode", "says"), [
+    (-9, "(killed by SIGKILL)"), (-15, "(killed by SIGTERM)"), (3, "(exit status 3)"),
+    (0, "(exit status 0)"), (-200, "(killed by signal 200)"), (None, "gone"),
+])
+def test_helper_exited_says_how_the_helper_ended(returncode: int | None, says: str) -> None:
+    exc = sigrpc.HelperExited("gone", returncode, "last words\n")
+    assert str(exc).startswith("gone") and says in str(exc) and "last words" in str(exc)
+    assert exc.returncode == returncode
 
 
 def test_exceptions_pickle() -> None:

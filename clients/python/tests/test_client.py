@@ -344,6 +344,7 @@ def test_helper_killed_mid_flight_fails_every_pending_call(child: subprocess.Pop
     assert done.wait(1), "pending calls were not failed within 1 s"
     assert all(isinstance(e, HelperExited) for e in outcomes)
     assert isinstance(outcomes[0], HelperExited) and outcomes[0].returncode == -signal.SIGKILL
+    assert "(killed by SIGKILL)" in str(outcomes[0])
     with pytest.raises(HelperExited):
         c.signum("TERM")
     c.close()

@@ -45,8 +45,8 @@ import pytest
 from conftest import ABSENT_PID, Spawn, wait_until
 from openrpc import UNCHECKED_RESULTS, ResultSchemas, methods, result_schemas
 
-from sigrpc import Client, _calls, _process
-from sigrpc._calls import ChildInfo, ProcessInfo, Termination, TreeMember
+from sigrpc import Client, _calls, _process, _results
+from sigrpc._results import ChildInfo, ProcessInfo, Termination, TreeMember
 
 NoneType = type(None)
 
@@ -122,8 +122,10 @@ def _without_none(hint: Any) -> Any:
 
 
 def _name(hint: Any) -> str:
-    text = hint.__name__ if isinstance(hint, type) else str(hint)
-    return text.replace("sigrpc._calls.", "").replace("typing.", "")
+    # get_origin: on 3.10, list[X] passes for a type, whose __name__ is "list"
+    text = hint.__name__ if isinstance(hint, type) and get_origin(hint) is None else str(hint)
+    return text.replace("sigrpc._calls.", "").replace("sigrpc._results.", "").replace(
+        "typing.", "")
 
 
 def _nullable(schema: dict[str, Any]) -> bool:
@@ -132,8 +134,13 @@ def _nullable(schema: dict[str, Any]) -> bool:
 
 
 def result_type(definition: Callable[..., Any]) -> Any:
-    """The T of the Call[T] (or Op[T]: Call[T] | Steps[T]) a definition returns."""
-    found = {get_args(op)[0] for op in _arms(get_type_hints(definition)["return"])}
+    """The T of the Call[T] (or Op[T]: Call[T] | Steps[T]) a definition returns.
+
+    The result types are in _results, which the definitions import for type
+    checkers only (it is imported on first use), so its names are given here.
+    """
+    hints = get_type_hints(definition, localns=vars(_results))
+    found = {get_args(op)[0] for op in _arms(hints["return"])}
     assert len(found) == 1, f"{definition.__name__} returns {found}"
     return found.pop()
 

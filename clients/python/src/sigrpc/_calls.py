@@ -11,6 +11,13 @@ the result. It runs nothing: it returns an operation, which the client runs:
   more than one request, such as a ``wait`` longer than the helper's
   longest ``timeout_ms``.
 
+Every argument is checked here, before a request is built, so a bad one
+raises Python's own error and nothing is sent: ``TypeError`` for a wrong
+type, ``ValueError`` for a value out of range, ``OverflowError`` for a number
+too large for the helper (as ``os.kill`` raises them). ``ARGS`` states the
+kind of each argument of each call; the tests give every call each kind's
+bad values and hold that nothing reaches the helper.
+
 ``_bind`` turns these functions into methods; ``METHODS`` maps each wire
 method to its function, for the test that checks them against the helper's
 ``rpc.discover``.
@@ -22,8 +29,12 @@ import math
 import operator
 import sys
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._wire import encode_params
+
+if TYPE_CHECKING:
+    from ._results import ChildInfo, ProcessInfo, Termination
 
 T = TypeVar("T")
 
@@ -40,92 +51,30 @@ TERMINATE_TIMEOUT = 5.0
 ESCALATE_TIMEOUT = 1.0
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # C int, as os.kill's pid
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1  # the helper's integers
+_SSIZE_MIN, _SSIZE_MAX = -sys.maxsize - 1, sys.maxsize  # C ssize_t, as os.kill's signal
 
 
 # -- results ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProcessInfo:
-    """What the system reports about a process (``inspect``; Linux).
-
-    ``state`` is the one-letter state of ``/proc/<pid>/stat`` (``R``, ``S``,
-    ``Z`` for a zombie, ...); ``start_time`` identifies the process together
-    with its pid (stat field 22, as a decimal string).
-    """
-
-    pid: int
-    ppid: int
-    pgid: int
-    sid: int
-    uid: int
-    state: str
-    comm: str
-    start_time: str
-
-
-@dataclass(frozen=True)
-class ChildInfo:
-    """A child (or descendant) of a process (``children``; Linux)."""
-
-    pid: int
-    ppid: int
-    start_time: str
-    comm: str
-
-
-@dataclass(frozen=True)
-class TreeMember:
-    """One process of a tree that ``terminate(tree=True)`` acted on.
-
-    ``refused`` is the policy's reason when the process could not be
-    signalled (it was then neither stopped nor signalled), else None.
-    """
-
-    pid: int
-    start_time: str
-    exited: bool
-    escalated: bool
-    refused: str | None = None
-
-
-#: How ``terminate(tree=True)`` found the members of the tree.
-TreeMethod = Literal["listing", "fork-events"]
-
-
-@dataclass(frozen=True)
-class Termination:
-    """The outcome of ``terminate`` (and ``Process.stop``).
-
-    ``exited``: the process (with ``tree``, every member) has gone.
-    ``escalated``: the escalation signal was delivered. ``refused``: the
-    policy's reason when the escalation was refused (nothing was sent).
-    ``members``: with ``tree``, what happened to each process of the tree.
-    ``method``: with ``tree``, how the members were found, ``"listing"``
-    or ``"fork-events"``; ``complete``: whether that method rules out a
-    process forked by a member during the call escaping the tree (a
-    double fork), rather than making it only unlikely.
-    """
-
-    exited: bool
-    escalated: bool
-    elapsed_ms: int
-    refused: str | None = None
-    members: tuple[TreeMember, ...] | None = None
-    complete: bool | None = None
-    method: TreeMethod | None = None
+# The result types live in _results, imported on first use: see there.
 
 
 def _process_info(r: Any) -> ProcessInfo:
+    from ._results import ProcessInfo
+
     return ProcessInfo(r["pid"], r["ppid"], r["pgid"], r["sid"], r["uid"], r["state"],
                        r["comm"], r["start_time"])
 
 
 def _children(r: Any) -> list[ChildInfo]:
+    from ._results import ChildInfo
+
     return [ChildInfo(c["pid"], c["ppid"], c["start_time"], c["comm"]) for c in r]
 
 
 def _termination(r: Any) -> Termination:
+    from ._results import Termination, TreeMember
+
     members = r.get("members")
     return Termination(
         r["exited"], r["escalated"], r["elapsed_ms"], r.get("refused"),
@@ -155,9 +104,9 @@ def _same(value: Any) -> Any:
 class Call(Generic[T]):
     """One request: the method, its params, and how to convert its result.
 
-    ``rpc_timeout`` (seconds, or None) bounds the wait for the answer. A
-    plain class with slots: one is built per call, and this is cheaper to
-    build than a dataclass.
+    ``rpc_timeout`` (seconds, or None) bounds the wait for the answer; it is
+    checked here, for every call. A plain class with slots: one is built per
+    call, and this is cheaper to build than a dataclass.
     """
 
     __slots__ = ("convert", "method", "params", "rpc_timeout")
@@ -167,7 +116,7 @@ class Call(Generic[T]):
         self.method = method
         self.params = params
         self.convert = convert
-        self.rpc_timeout = rpc_timeout
+        self.rpc_timeout = rpc_timeout if rpc_timeout is None else check_rpc_timeout(rpc_timeout)
 
 
 class Steps(Generic[T]):
@@ -181,7 +130,7 @@ class Steps(Generic[T]):
 
     def __init__(self, gen: Generator[Call[Any], Any, T], rpc_timeout: float | None) -> None:
         self.gen = gen
-        self.rpc_timeout = rpc_timeout
+        self.rpc_timeout = rpc_timeout if rpc_timeout is None else check_rpc_timeout(rpc_timeout)
 
 
 #: What a call definition returns and a client runs.
@@ -189,6 +138,47 @@ Op = Call[T] | Steps[T]
 
 
 # -- local argument checks, as os.kill makes them ------------------------------
+
+
+class Arg:
+    """A kind of argument, as ``ARGS`` assigns them: its name and what a bad
+    value of it raises (before anything is sent)."""
+
+    __slots__ = ("name", "raises")
+
+    def __init__(self, name: str, *raises: type[Exception]) -> None:
+        self.name = name
+        self.raises = raises
+
+    def __repr__(self) -> str:
+        return f"Arg({self.name!r})"
+
+
+#: A pid as ``os.kill`` takes it (``kill``: 0 and below are process groups).
+PID = Arg("pid", TypeError, OverflowError)
+#: One process: a pid as ``os.kill`` takes it, and positive.
+PROCESS_ID = Arg("process id", TypeError, OverflowError, ValueError)
+#: A signal: a name, a number or a ``signal.Signals``.
+SIGNAL = Arg("signal", TypeError, OverflowError)
+#: A signal, or None for none (``escalate``).
+OPTIONAL_SIGNAL = Arg("signal or None", TypeError, OverflowError)
+#: An integer the helper takes (64 bits).
+INTEGER = Arg("integer", TypeError, OverflowError)
+#: True or False, and nothing else.
+FLAG = Arg("bool", TypeError)
+#: A start time from ``inspect``, or None for no check.
+START_TIME = Arg("start time", TypeError, ValueError)
+#: Seconds the helper waits in one request: 0 to a day.
+DURATION = Arg("seconds, at most a day", TypeError, ValueError, OverflowError)
+#: Seconds to wait for a process, or None for as long as it takes: a wait
+#: longer than a day is made of several requests.
+WAIT_TIMEOUT = Arg("seconds or None", TypeError, ValueError)
+#: Seconds to wait for the helper's answer, or None (every call's ``rpc_timeout``).
+RPC_TIMEOUT = Arg("rpc_timeout", TypeError, ValueError)
+#: A method name.
+METHOD = Arg("method name", TypeError)
+#: A method's params: an object (dict), an array (list, tuple) or None, of JSON values.
+PARAMS = Arg("params", TypeError, ValueError)
 
 
 def check_pid(pid: object) -> int:
@@ -209,6 +199,23 @@ def check_pid(pid: object) -> int:
         raise OverflowError("pid: signed integer is greater than maximum")
     if pid < _INT_MIN:
         raise OverflowError("pid: signed integer is less than minimum")
+    return pid
+
+
+def check_process_id(pid: object) -> int:
+    """pid naming one process: as ``check_pid``, and positive, as the helper
+    wants it for every method but ``kill``.
+
+    Raises:
+        TypeError: not an integer.
+        OverflowError: outside the C int range.
+        ValueError: 0 or negative (a process group, or every process).
+    """
+    if type(pid) is int and 0 < pid <= _INT_MAX:
+        return pid
+    pid = check_pid(pid)
+    if pid <= 0:
+        raise ValueError(f"pid must be a positive process id, not {pid}")
     return pid
 
 
@@ -233,19 +240,38 @@ def check_signal(sig: object) -> str | int:
                 f"a signal is a str or an int (or signal.Signals), not {kind.__name__}"
             ) from None
     assert isinstance(sig, int)
-    if not -sys.maxsize - 1 <= sig <= sys.maxsize:
+    if not _SSIZE_MIN <= sig <= _SSIZE_MAX:
         raise OverflowError("signal number does not fit in a C ssize_t")
     return sig
 
 
 def check_int(value: object, name: str) -> int:
-    """An integer param (anything with ``__index__``), else TypeError."""
-    if isinstance(value, int):
-        return int(value)
-    try:
-        return operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+    """An integer param (anything with ``__index__``) the helper takes: 64 bits.
+
+    Raises:
+        TypeError: not an integer.
+        OverflowError: outside 64 bits.
+    """
+    if type(value) is not int:
+        try:
+            value = operator.index(value)  # type: ignore[arg-type]
+        except TypeError:
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+    assert isinstance(value, int)
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise OverflowError(f"{name} does not fit in 64 bits")
+    return value
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A boolean param: True or False, nothing else (the helper takes only JSON's).
+
+    Raises:
+        TypeError: not a bool.
+    """
+    if type(value) is not bool:
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
 
 
 def check_start_time(start_time: object) -> str:
@@ -253,50 +279,89 @@ def check_start_time(start_time: object) -> str:
     20 decimal digits (an int is taken as its decimal form).
 
     Raises:
-        ValueError: anything else, the empty string included, which would
-            otherwise look like no guard at all.
+        TypeError: neither a str nor an int.
+        ValueError: not 1 to 20 decimal digits, the empty string included,
+            which would otherwise look like no guard at all.
     """
-    text = str(start_time)
+    if isinstance(start_time, str):
+        text = str(start_time)
+    elif isinstance(start_time, int) and not isinstance(start_time, bool):
+        text = int.__repr__(start_time)
+    else:
+        raise TypeError(
+            f"start_time must be a str (a start time from inspect), not {type(start_time).__name__}"
+        )
     if not (0 < len(text) <= 20 and text.isascii() and text.isdigit()):
         raise ValueError(
             f"start_time must be a start time from inspect (decimal digits), not {start_time!r}")
     return text
 
 
-def millis(seconds: object, name: str) -> int:
-    """seconds as whole milliseconds for the wire, rounded up (never shorter).
+def _seconds(seconds: object, name: str, what: str = "a number of seconds") -> float:
+    """seconds, checked: a finite number (an int or float, not a bool), 0 or more.
 
     Raises:
-        TypeError: not a number.
-        ValueError: negative, NaN, or longer than the helper accepts.
+        TypeError: not an int or float.
+        ValueError: negative, NaN or infinite.
     """
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise TypeError(f"{name} must be a number of seconds, not {type(seconds).__name__}")
-    if not 0 <= seconds <= MAX_TIMEOUT_MS / 1000:  # also refuses NaN
-        raise ValueError(
-            f"{name} must be between 0 and {MAX_TIMEOUT_MS // 1000} seconds, not {seconds!r}"
-        )
+        raise TypeError(f"{name} must be {what}, not {type(seconds).__name__}")
+    if not 0 <= seconds < math.inf:  # also refuses NaN
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, not {seconds!r}")
+    return seconds
+
+
+def _ms(seconds: float) -> int:
+    """Checked seconds as whole milliseconds, rounded up (never shorter)."""
+    if type(seconds) is int:
+        return seconds * 1000
     return math.ceil(round(seconds * 1000, 6))
 
 
-def wait_chunks(timeout: float | None) -> Iterator[int]:
+def millis(seconds: object, name: str) -> int:
+    """seconds as whole milliseconds for one request, rounded up (never shorter).
+
+    Raises:
+        TypeError: not a number.
+        ValueError: negative, NaN or infinite.
+        OverflowError: longer than the helper waits in one request (a day).
+    """
+    ms = _ms(_seconds(seconds, name))
+    if ms > MAX_TIMEOUT_MS:
+        raise OverflowError(
+            f"{name} must be at most {MAX_TIMEOUT_MS // 1000} seconds (a day), not {seconds!r}")
+    return ms
+
+
+def check_rpc_timeout(rpc_timeout: object) -> float:
+    """rpc_timeout, when not None: seconds, 0 or more, finite.
+
+    Raises:
+        TypeError: not a number.
+        ValueError: negative, NaN or infinite.
+    """
+    return _seconds(rpc_timeout, "rpc_timeout", "a number of seconds or None")
+
+
+def wait_chunks(timeout: object) -> Iterator[int]:
     """The ``timeout_ms`` of each wait request making up a wait of timeout
     seconds: endless requests of ``MAX_TIMEOUT_MS`` for None, else as many as
     needed. The check happens now, not at the first request.
+
+    Raises:
+        TypeError: neither a number nor None.
+        ValueError: negative, NaN or infinite.
     """
     if timeout is None:
         return _forever()
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-        raise TypeError(
-            f"timeout must be a number of seconds or None, not {type(timeout).__name__}"
-        )
-    if not timeout >= 0 or math.isinf(timeout):
-        raise ValueError(f"timeout must be a finite number of seconds >= 0, not {timeout!r}")
-    total = math.ceil(round(timeout * 1000, 6))
-    chunks = [MAX_TIMEOUT_MS] * (total // MAX_TIMEOUT_MS)
-    if total % MAX_TIMEOUT_MS or not chunks:
-        chunks.append(total % MAX_TIMEOUT_MS)
-    return iter(chunks)
+    return _chunks(_ms(_seconds(timeout, "timeout", "a number of seconds or None")))
+
+
+def _chunks(total: int) -> Iterator[int]:
+    while total > MAX_TIMEOUT_MS:
+        yield MAX_TIMEOUT_MS
+        total -= MAX_TIMEOUT_MS
+    yield total
 
 
 def _forever() -> Iterator[int]:
@@ -304,18 +369,44 @@ def _forever() -> Iterator[int]:
         yield MAX_TIMEOUT_MS
 
 
+def check_params(params: object) -> dict[str, Any] | list[Any]:
+    """params for ``call``: a dict (named), a list or tuple (positional), or
+    None (no params), of values that JSON can carry.
+
+    Raises:
+        TypeError: another type, or a value JSON cannot carry.
+        ValueError: a float JSON cannot carry (NaN, infinity), or a
+            container that contains itself.
+    """
+    if params is None:
+        return {}
+    if isinstance(params, tuple):
+        params = list(params)
+    if not isinstance(params, dict | list):
+        raise TypeError(
+            f"params must be a dict, a list, a tuple or None, not {type(params).__name__}")
+    encode_params(params)  # raises what json raises; the request is encoded again when sent
+    return params
+
+
 # -- the calls ---------------------------------------------------------------
 
 
-def call(method: str, params: dict[str, Any] | list[Any] | None = None, *,
+def call(method: str, params: dict[str, Any] | list[Any] | tuple[Any, ...] | None = None, *,
          rpc_timeout: float | None = None) -> Call[Any]:
     """Call any method of the helper; return its result as decoded JSON.
 
+    params are named (a dict), positional (a list or tuple), or none (None).
     Errors are raised as for the named methods.
+
+    Raises:
+        TypeError: method is not a str, or params is not a dict, list, tuple
+            or None of JSON values; nothing was sent.
+        ValueError: params holds a float JSON cannot carry (NaN, infinity).
     """
-    if not isinstance(method, str):
+    if type(method) is not str:
         raise TypeError(f"method must be a str, not {type(method).__name__}")
-    return Call(method, {} if params is None else params, _same, rpc_timeout)
+    return Call(method, check_params(params), _same, rpc_timeout)
 
 
 def signum(name: SignalLike, *, rpc_timeout: float | None = None) -> Call[int | None]:
@@ -325,6 +416,7 @@ def signum(name: SignalLike, *, rpc_timeout: float | None = None) -> Call[int | 
 
     Raises:
         TypeError: name is neither a str nor an int.
+        OverflowError: name is a number outside the C ssize_t range.
     """
     return Call("signum", {"name": check_signal(name)}, _same, rpc_timeout)
 
@@ -363,9 +455,14 @@ def signame(number: int, *, exit_status: bool = False,
     """The canonical name of a signal number (15 -> "TERM"), or None.
 
     With exit_status, number is a shell exit status: 143 -> "TERM" (128 + 15).
+
+    Raises:
+        TypeError: number is not an int, or exit_status not a bool.
+        OverflowError: number does not fit in 64 bits.
     """
     return Call("signame", {"number": check_int(number, "number"),
-                            "exit_status": bool(exit_status)}, _same, rpc_timeout)
+                            "exit_status": check_flag(exit_status, "exit_status")},
+                _same, rpc_timeout)
 
 
 def inspect(pid: int, *, rpc_timeout: float | None = None) -> Call[ProcessInfo]:
@@ -374,8 +471,10 @@ def inspect(pid: int, *, rpc_timeout: float | None = None) -> Call[ProcessInfo]:
     Raises:
         ProcessLookupError: no such process.
         RPCError: code -32002 on a platform without /proc.
+        TypeError, OverflowError, ValueError: pid is not a positive C int;
+            nothing was sent.
     """
-    return Call("inspect", {"pid": check_pid(pid)}, _process_info, rpc_timeout)
+    return Call("inspect", {"pid": check_process_id(pid)}, _process_info, rpc_timeout)
 
 
 def wait_call(pid: int, timeout_ms: int) -> Call[bool]:
@@ -394,12 +493,19 @@ def wait(pid: int, timeout: float | None = None, *,
     ``timeout_ms`` the helper takes (one day each), as is a timeout over a
     day. The pid is not pinned to one process between those requests: use
     ``Client.process(pid).wait()`` for that.
+
+    Raises:
+        TypeError, OverflowError, ValueError: pid is not a positive C int,
+            or timeout not None or a finite number of seconds >= 0; nothing
+            was sent.
     """
-    pid = check_pid(pid)
-    chunks = wait_chunks(timeout)
-    if timeout is not None and timeout * 1000 <= MAX_TIMEOUT_MS:
-        return Call("wait", {"pid": pid, "timeout_ms": next(chunks)}, _exited, rpc_timeout)
-    return Steps(_wait(pid, chunks), rpc_timeout)
+    pid = check_process_id(pid)
+    if timeout is None:
+        return Steps(_wait(pid, _forever()), rpc_timeout)
+    ms = _ms(_seconds(timeout, "timeout", "a number of seconds or None"))
+    if ms <= MAX_TIMEOUT_MS:
+        return Call("wait", {"pid": pid, "timeout_ms": ms}, _exited, rpc_timeout)
+    return Steps(_wait(pid, _chunks(ms)), rpc_timeout)
 
 
 def _wait(pid: int, chunks: Iterator[int]) -> Generator[Call[Any], Any, bool]:
@@ -430,10 +536,13 @@ def terminate(
     helper with ``terminate(tree)``; the result then has ``members``).
 
     Raises:
-        as ``kill``; ValueError also for a timeout out of range (0 to 86400 s).
+        as ``kill``; also, with nothing sent, ValueError for a pid that is
+        not positive (terminate acts on one process) or a timeout that is
+        negative, NaN or infinite, OverflowError for a timeout over a day,
+        TypeError for a tree that is not a bool.
     """
     params: dict[str, Any] = {
-        "pid": check_pid(pid),
+        "pid": check_process_id(pid),
         "signal": check_signal(signal),
         "timeout_ms": millis(timeout, "timeout"),
         "escalate": None if escalate is None else check_signal(escalate),
@@ -441,7 +550,7 @@ def terminate(
     }
     if start_time is not None:
         params["start_time"] = check_start_time(start_time)
-    if tree:  # sent only when true, so that a helper without tree still serves the rest
+    if check_flag(tree, "tree"):  # sent only when true: a helper without tree serves the rest
         params["tree"] = True
     return Call("terminate", params, _termination, rpc_timeout)
 
@@ -449,8 +558,14 @@ def terminate(
 def children(pid: int, recursive: bool = False, *,
              rpc_timeout: float | None = None) -> Call[list[ChildInfo]]:
     """The children of pid (with recursive, all its descendants), as a list of
-    ``ChildInfo`` (Linux; needs a helper with ``children``)."""
-    return Call("children", {"pid": check_pid(pid), "recursive": bool(recursive)},
+    ``ChildInfo`` (Linux; needs a helper with ``children``).
+
+    Raises:
+        TypeError, OverflowError, ValueError: pid is not a positive C int,
+            or recursive not a bool; nothing was sent.
+    """
+    return Call("children", {"pid": check_process_id(pid),
+                             "recursive": check_flag(recursive, "recursive")},
                 _children, rpc_timeout)
 
 
@@ -469,4 +584,26 @@ METHODS: dict[str, Callable[..., Op[Any]]] = {
     "wait": wait,
     "terminate": terminate,
     "children": children,
+}
+
+#: The kind of every argument of every call the clients have, by method name
+#: and then parameter name (every call also takes ``rpc_timeout``,
+#: ``RPC_TIMEOUT``). Each definition checks its arguments as these say before
+#: it builds a request; tests/test_arguments.py gives every method of both
+#: clients each kind's bad values, and holds that each raises the kind's error
+#: and that nothing reaches the helper. ``_process.ARGS`` does the same for
+#: the process handles.
+ARGS: dict[str, dict[str, Arg]] = {
+    "call": {"method": METHOD, "params": PARAMS},
+    "signum": {"name": SIGNAL},
+    "kill": {"pid": PID, "signal": SIGNAL, "start_time": START_TIME},
+    "signals": {},
+    "signame": {"number": INTEGER, "exit_status": FLAG},
+    "inspect": {"pid": PROCESS_ID},
+    "wait": {"pid": PROCESS_ID, "timeout": WAIT_TIMEOUT},
+    "terminate": {"pid": PROCESS_ID, "signal": SIGNAL, "timeout": DURATION,
+                  "escalate": OPTIONAL_SIGNAL, "escalate_timeout": DURATION,
+                  "start_time": START_TIME, "tree": FLAG},
+    "children": {"pid": PROCESS_ID, "recursive": FLAG},
+    "process": {"pid": PROCESS_ID},
 }

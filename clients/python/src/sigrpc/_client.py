@@ -122,7 +122,8 @@ class Client:
 
         Raises:
             ProcessLookupError: there is no such process.
-            TypeError, OverflowError: as os.kill, for a bad pid.
+            TypeError, OverflowError, ValueError: pid is not a positive C
+                int; nothing was sent.
         """
         info = self._run(_calls.process(pid, rpc_timeout=rpc_timeout))
-        return Process(self, _calls.check_pid(pid), info.start_time)
+        return Process(self, _calls.check_process_id(pid), info.start_time)

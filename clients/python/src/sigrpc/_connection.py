@@ -55,7 +55,7 @@ from typing import Any
 from ._errors import HelperExited, error_from_response
 from ._spawn import StderrTail
 from ._watch import Watch
-from ._wire import decode_responses, encode_request
+from ._wire import decode_responses, encode_params, message_limit, request_line, too_large
 
 #: How long close() waits for the helper to exit before killing it.
 CLOSE_GRACE_SECONDS = 2.0
@@ -63,6 +63,11 @@ CLOSE_GRACE_SECONDS = 2.0
 #: How long the reader that met the end of the helper's output waits for the
 #: helper's exit status before failing the calls without it.
 EXIT_STATUS_WAIT_SECONDS = 0.5
+
+#: The longest a caller sleeps at once (in poll or on its lock) before it
+#: looks at its deadline again: a far rpc_timeout must not overflow poll's
+#: or a lock's timeout.
+MAX_SLEEP_SECONDS = 3600.0
 
 _new_lock = threading.Lock
 
@@ -104,6 +109,7 @@ class Connection:
     """
 
     def __init__(self, argv: list[str], watch: float = 0.0) -> None:
+        self._limit = message_limit(argv)
         self._proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
@@ -140,16 +146,23 @@ class Connection:
             HelperExited: the helper is gone or the client closed.
             TimeoutError: no answer by deadline (a ``time.monotonic()``); the
                 late answer will be dropped.
+            TypeError, ValueError: params cannot be sent (a value JSON cannot
+                carry, or a request over the helper's size limit); nothing
+                was sent.
         """
+        body = encode_params(params)  # may raise: before anything is registered
         slot = _Slot()
         with self._lock:
             if self._dead is not None:
                 raise self._dead
             request_id = next(self._ids)
+            data = request_line(request_id, method, body)
+            if len(data) > self._limit + 1:  # the limit is without the newline
+                raise too_large(method, len(data) - 1, self._limit)
             self._pending[request_id] = slot
             self._unanswered += 1
             waker = self._take_reading_or_sleep(slot)
-        self._write(encode_request(request_id, method, params))
+        self._write(data)
         try:
             while True:
                 if waker is None:
@@ -159,7 +172,8 @@ class Connection:
                 elif deadline is None:
                     waker.acquire()
                 else:
-                    waker.acquire(timeout=max(0.0, deadline - time.monotonic()))
+                    remaining = deadline - time.monotonic()
+                    waker.acquire(timeout=min(max(0.0, remaining), MAX_SLEEP_SECONDS))
                 with self._lock:
                     if slot.done:
                         break
@@ -216,9 +230,9 @@ class Connection:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         return
-                    events = poll(math.ceil(remaining * 1000))
+                    events = poll(math.ceil(min(remaining, MAX_SLEEP_SECONDS) * 1000))
                     if not events:
-                        return
+                        continue  # the deadline is checked again
                 if len(events) > 1 or events[0][0] != fd:
                     return  # close() wrote the wake-up pipe: every call has been failed
                 try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 #: Application error codes of the sigrpc protocol.
@@ -39,12 +40,18 @@ class PolicyError(RPCError):
     Attributes:
         reason: why: ``broadcast``, ``process-group``, ``self``, ``init``,
             ``uid`` or ``not-descendant`` (for a tree's root also
-            ``ancestor``).
+            ``ancestor``); None if the helper gave none.
     """
 
     def __init__(self, code: int, message: str, data: Any = None) -> None:
         super().__init__(code, message, data)
-        self.reason: str = str(data.get("reason", "")) if isinstance(data, dict) else ""
+        self.reason: str | None = _reason(data)
+
+
+def _reason(data: Any) -> str | None:
+    """An error's ``data.reason``, or None if it has none."""
+    reason = data.get("reason") if isinstance(data, dict) else None
+    return None if reason is None else str(reason)
 
 
 class HelperExited(Exception):
@@ -53,14 +60,17 @@ class HelperExited(Exception):
     Raised for every call that was pending when it happened, and for every
     call after.
 
+    The message says how the helper ended: "(exit status 3)", or "(killed
+    by SIGKILL)" for a helper a signal ended.
+
     Attributes:
-        returncode: the helper's exit status (negative: killed by that signal),
-            or None if it is not known.
+        returncode: the helper's exit status (negative: killed by that signal,
+            as ``subprocess`` gives it), or None if it is not known.
         stderr: the last lines the helper wrote to stderr.
     """
 
     def __init__(self, message: str, returncode: int | None = None, stderr: str = "") -> None:
-        detail = f"{message} (exit status {returncode})" if returncode is not None else message
+        detail = message if returncode is None else f"{message} ({_how_it_ended(returncode)})"
         if stderr.strip():
             detail += f"; stderr: {stderr.strip()}"
         super().__init__(detail)
@@ -70,6 +80,17 @@ class HelperExited(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.message, self.returncode, self.stderr))
+
+
+def _how_it_ended(returncode: int) -> str:
+    """"exit status N", or "killed by SIGNAME" for a negative returncode."""
+    if returncode >= 0:
+        return f"exit status {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:  # a number this platform has no name for
+        return f"killed by signal {-returncode}"
+    return f"killed by {name}"
 
 
 class TimeoutExpired(TimeoutError):
@@ -95,7 +116,8 @@ def error_from_response(error: dict[str, Any]) -> Exception:
     OS errors become ``OSError(errnum, message)``, which Python turns into
     ``ProcessLookupError`` for ESRCH and ``PermissionError`` for EPERM, exactly
     as ``os.kill`` raises them (a ``data.reason``, such as ``"start_time
-    mismatch"``, is kept as ``exc.reason``); an unknown signal name, known
+    mismatch"``, is kept as ``exc.reason``, which is None where there is
+    none); an unknown signal name, known
     only by ``data.reason == "unknown-signal"``, becomes ``ValueError``; a
     policy refusal ``PolicyError``; anything else ``RPCError``.
     """
@@ -106,7 +128,7 @@ def error_from_response(error: dict[str, Any]) -> Exception:
     reason = data.get("reason") if isinstance(data, dict) else None
     if code == CODE_OS_ERROR and isinstance(data, dict) and type(data.get("errnum")) is int:
         exc = OSError(data["errnum"], message)
-        exc.reason = reason or ""  # type: ignore[attr-defined]
+        exc.reason = _reason(data)  # type: ignore[attr-defined]
         return exc
     if reason == REASON_UNKNOWN_SIGNAL:
         assert isinstance(data, dict)

@@ -14,12 +14,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from . import _calls
 from ._bind import handle_async_method, handle_sync_method
-from ._calls import Call, ProcessInfo, SignalLike, Steps, Termination
+from ._calls import (
+    DURATION,
+    FLAG,
+    OPTIONAL_SIGNAL,
+    SIGNAL,
+    WAIT_TIMEOUT,
+    Arg,
+    Call,
+    SignalLike,
+    Steps,
+)
 from ._errors import TimeoutExpired
 
 if TYPE_CHECKING:
     from ._aio import AsyncClient
     from ._client import Client
+    from ._results import ProcessInfo, Termination
 
 #: /proc states of a process that has terminated (zombie, dead).
 _GONE_STATES = frozenset({"Z", "X", "x"})
@@ -84,6 +95,8 @@ def wait(proc: _Identity, timeout: float | None = None, *,
 
     Raises:
         TimeoutExpired: it still runs after timeout seconds.
+        TypeError, ValueError: timeout is not None or a finite number of
+            seconds >= 0; nothing was sent.
     """
     chunks = _calls.wait_chunks(timeout)
     return Steps(_wait(proc, chunks, timeout), rpc_timeout)
@@ -118,6 +131,8 @@ def stop(
 
     Raises:
         ProcessLookupError: the pid names another process now; nothing sent.
+        TypeError, ValueError, OverflowError: as ``Client.terminate``, for
+            a bad argument; nothing sent.
     """
     return _calls.terminate(proc.pid, signal, timeout=timeout, escalate=escalate,
                             escalate_timeout=escalate_timeout, start_time=proc.start_time,
@@ -138,6 +153,20 @@ def _info(proc: _Identity) -> Generator[Call[Any], Any, ProcessInfo]:
     if found.start_time != proc.start_time:
         raise _gone()
     return found
+
+
+#: The kind of every argument of every handle method but the handle itself
+#: and ``rpc_timeout``, as ``_calls.ARGS`` for the clients' methods.
+ARGS: dict[str, dict[str, Arg]] = {
+    "is_running": {},
+    "send_signal": {"signal": SIGNAL},
+    "terminate": {},
+    "kill": {},
+    "wait": {"timeout": WAIT_TIMEOUT},
+    "stop": {"timeout": DURATION, "escalate": OPTIONAL_SIGNAL, "tree": FLAG, "signal": SIGNAL,
+             "escalate_timeout": DURATION},
+    "info": {},
+}
 
 
 class _Handle:

@@ -6,18 +6,31 @@ import json
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+#: JSON has no NaN or infinity: the helper would answer such a request with a
+#: parse error it cannot match to the call, so they are refused here.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False)
 _DECODER = json.JSONDecoder()
 
 #: JSON for the method names seen so far; the set is small and fixed.
 _method_json: dict[str, bytes] = {}
 
+#: The helper's default --max-message-bytes.
+DEFAULT_MESSAGE_LIMIT = 1 << 20
+
+#: '"name":' for the param names seen so far (every method's are few; ``call``
+#: may bring others, so the cache has a bound).
+_key_json: dict[str, str] = {}
+_KEY_JSON_MAX = 256
+
 #: JSON for the scalars that need no encoder.
 _LITERALS = {True: "true", False: "false", None: "null"}
 
 
-def _encode_params(params: Any) -> str:
+def encode_params(params: Any) -> str:
     """params as compact JSON.
+
+    Raises what ``json`` raises for a value it cannot encode (TypeError;
+    ValueError for NaN, infinity, or a container that contains itself).
 
     A flat object of strings, ints, booleans and nulls (every method's
     params) is written directly, which is several times faster than a
@@ -25,6 +38,7 @@ def _encode_params(params: Any) -> str:
     """
     if type(params) is dict:
         parts = []
+        keys = _key_json
         for key, value in params.items():
             kind = type(value)
             if kind is str:
@@ -35,23 +49,37 @@ def _encode_params(params: Any) -> str:
                 text = _LITERALS[value]
             else:
                 return _COMPACT.encode(params)
-            if type(key) is not str:
-                return _COMPACT.encode(params)
-            parts.append(encode_basestring_ascii(key) + ":" + text)
+            prefix = keys.get(key)
+            if prefix is None:
+                if type(key) is not str:
+                    return _COMPACT.encode(params)
+                prefix = encode_basestring_ascii(key) + ":"
+                if len(keys) < _KEY_JSON_MAX:
+                    keys[key] = prefix
+            parts.append(prefix + text)
         return "{" + ",".join(parts) + "}"
     return _COMPACT.encode(params)
 
 
-def encode_request(request_id: int, method: str, params: Any) -> bytes:
-    """One ndjson request line."""
+def request_line(request_id: int, method: str, params_json: str) -> bytes:
+    """One ndjson request line, its params already encoded (``encode_params``)."""
     name = _method_json.get(method)
     if name is None:
         name = _method_json[method] = _COMPACT.encode(method).encode()
     return b'{"jsonrpc":"2.0","id":%d,"method":%s,"params":%s}\n' % (
         request_id,
         name,
-        _encode_params(params).encode(),
+        params_json.encode(),
     )
+
+
+def encode_request(request_id: int, method: str, params: Any) -> bytes:
+    """One ndjson request line.
+
+    Raises:
+        TypeError, ValueError: params holds a value JSON cannot carry.
+    """
+    return request_line(request_id, method, encode_params(params))
 
 
 def decode_responses(lines: list[bytes]) -> list[dict[str, Any]]:
@@ -105,3 +133,37 @@ def _decode_together(lines: list[bytes]) -> list[Any]:
         for line in lines:
             values.extend(_decode_one(line))
     return values  # type: ignore[no-any-return]
+
+
+def message_limit(argv: list[str]) -> int:
+    """The longest request line (without its newline) the helper started with
+    argv accepts: its ``--max-message-bytes`` (as Go's flag package reads it:
+    one or two dashes, ``=N`` or ``N`` next, the last one counting), else
+    the default.
+
+    A longer request would be answered with an error that has no id, which no
+    caller could be given, so the clients refuse it before sending.
+    """
+    limit = DEFAULT_MESSAGE_LIMIT
+    names = ("-max-message-bytes", "--max-message-bytes")
+    args = iter(argv[1:])
+    for arg in args:
+        if arg == "--":
+            break
+        if arg in names:
+            value = next(args, "")
+        elif arg.startswith(tuple(n + "=" for n in names)):
+            value = arg.partition("=")[2]
+        else:
+            continue
+        try:
+            limit = int(value, 0)  # Go reads it as base 0 too: 1048576, 0x100000
+        except ValueError:
+            continue  # the helper refuses to start, and says why
+    return limit
+
+
+def too_large(method: str, size: int, limit: int) -> ValueError:
+    """The error for a request of size bytes over the helper's limit."""
+    return ValueError(f"sigrpc {method}: the request is {size} bytes, more than the helper's"
+                      f" limit of {limit} bytes (--max-message-bytes); nothing was sent")
