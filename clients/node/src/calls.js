@@ -1,13 +1,19 @@
 // The one definition of the helper's methods as this client calls them: for
 // each, its params (wire name, the client's name, the default the helper
-// applies, how a value is checked and written) and how its result is read.
-// Client methods are thin wrappers over these; test/discover.test.js holds
-// them against the helper's own description (rpc.discover).
+// applies, and its kind: how a value is checked and written) and how its
+// result is read. Client methods are thin wrappers over these, and every
+// argument is checked by its kind before anything is sent, as Node's own
+// APIs check theirs. test/discover.test.js holds the table against the
+// helper's own description (rpc.discover); test/args.test.js tries every
+// bad value of every kind on every call.
 
 import { UnknownSignalError, invalidArgType, invalidArgValue, outOfRange } from './errors.js';
 
 /** The longest wait one request may ask of the helper (its limit for `timeout_ms`): 24 h. */
 export const MAX_WAIT_MS = 86_400_000;
+
+/** The largest pid, as the C `int` (and `pid_t`) holds it. */
+const INT_MAX = 2 ** 31 - 1;
 
 /**
  * One param of a method.
@@ -17,18 +23,23 @@ export const MAX_WAIT_MS = 86_400_000;
  * @property {string} [option] its name in the options object; absent: it is the next positional argument
  * @property {boolean} [required] the helper requires it
  * @property {unknown} [default] the value the helper applies when it is omitted, in wire units
+ * @property {Kind} kind what it takes: its entry in {@link KINDS}, which checks a value as given
  * @property {(value: unknown, name: string) => unknown} write checks a value as given
- *   (throws as Node's own APIs do) and returns what to send; undefined: omit it
+ *   (throws as Node's own APIs do) and returns what to send; undefined: omit it (set by {@link param}
+ *   from {@link KINDS})
+ * @property {string} name its name in errors: the wire's for a positional argument, else
+ *   `options.<option>`, as Node names an option (set by {@link param})
  * @property {string} key `"wire":`, as written before its value (set by {@link param})
  */
 
 /**
  * A param, as the table below states it.
- * @param {Omit<Param, 'key'>} p
+ * @param {Omit<Param, 'key' | 'name' | 'write'>} p
  * @returns {Param}
  */
 function param(p) {
-  return { ...p, key: JSON.stringify(p.wire) + ':' };
+  const name = p.option === undefined ? p.wire : `options.${p.option}`;
+  return { ...p, write: KINDS[p.kind], name, key: JSON.stringify(p.wire) + ':' };
 }
 
 /**
@@ -43,6 +54,7 @@ function param(p) {
 /**
  * A process id as `process.kill` takes it: an integer in the C `int` range
  * (a string, a fraction or 2**40 is an `ERR_INVALID_ARG_TYPE` TypeError).
+ * 0 and negative pids (process groups, -1) are left to the helper's policy.
  * @param {unknown} value
  * @param {string} name
  * @returns {number}
@@ -52,6 +64,21 @@ export function pidArg(value, name) {
     throw invalidArgType(name, 'an integer from -2147483648 to 2147483647', value);
   }
   return value;
+}
+
+/**
+ * The pid of one process, as `inspect`, `wait`, `terminate` and `children`
+ * take it: a pid (see {@link pidArg}) that is positive, else an
+ * `ERR_OUT_OF_RANGE` RangeError (0 and negative pids name process groups,
+ * which only `kill` may be allowed to signal).
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {number}
+ */
+export function processIdArg(value, name) {
+  const pid = pidArg(value, name);
+  if (pid <= 0) throw outOfRange(name, `>= 1 and <= ${INT_MAX} (one process; only kill takes process groups)`, value);
+  return pid;
 }
 
 /**
@@ -77,6 +104,31 @@ function escalateArg(value) {
 }
 
 /**
+ * What `signum` looks up: a name, or an integer it returns unchanged.
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {string | number}
+ */
+function signalNameArg(value, name) {
+  if (typeof value === 'string' || Number.isSafeInteger(value)) return /** @type {string | number} */ (value);
+  throw invalidArgType(name, 'of type string or an integer', value);
+}
+
+/**
+ * An integer, as Node's own APIs check one: not a number is an
+ * `ERR_INVALID_ARG_TYPE` TypeError, a number that is not a safe integer
+ * an `ERR_OUT_OF_RANGE` RangeError.
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {number}
+ */
+function integerArg(value, name) {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isSafeInteger(value)) throw outOfRange(name, 'an integer', value);
+  return value;
+}
+
+/**
  * A duration in milliseconds the helper waits: 0 to 24 h, a fraction rounded up.
  * @param {unknown} value
  * @param {string} name
@@ -87,6 +139,21 @@ export function millisArg(value, name) {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number (milliseconds)', value);
   if (!(value >= 0 && value <= MAX_WAIT_MS)) throw outOfRange(name, `>= 0 and <= ${MAX_WAIT_MS} (milliseconds)`, value);
   return Math.ceil(value);
+}
+
+/**
+ * How long `wait` waits: any number of milliseconds from 0, `Infinity`
+ * included. The client makes a wait over 24 h of one request after
+ * another; one request asks for at most 24 h.
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {number | undefined}
+ */
+export function waitMillisArg(value, name) {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number (milliseconds)', value);
+  if (!(value >= 0)) throw outOfRange(name, '>= 0 (milliseconds; Infinity waits as long as it takes)', value);
+  return value > MAX_WAIT_MS ? MAX_WAIT_MS : Math.ceil(value);
 }
 
 /**
@@ -112,21 +179,113 @@ function flagArg(value, name) {
 }
 
 /**
+ * A start time from `inspect`: 1 to 20 decimal digits. Anything else, the
+ * empty string included, would be no guard at all.
  * @param {unknown} value
  * @param {string} name
  * @returns {string | undefined}
  */
-function startTimeArg(value, name) {
+export function startTimeArg(value, name) {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw invalidArgType(name, 'of type string (from inspect)', value);
   if (!/^[0-9]{1,20}$/.test(value)) throw invalidArgValue(name, 'must be a start time from inspect (decimal digits)', value);
   return value;
 }
 
+/**
+ * A call's deadline in milliseconds (`rpcTimeout`), as given: a number
+ * from 0 (none).
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {number | undefined}
+ */
+export function rpcTimeoutArg(value, name) {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number (milliseconds)', value);
+  if (!(value >= 0)) throw outOfRange(name, '>= 0 (milliseconds; 0 for none)', value);
+  return value;
+}
+
+/**
+ * A call's `signal`: an `AbortSignal` (not a POSIX signal).
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {AbortSignal | undefined}
+ */
+export function abortSignalArg(value, name) {
+  if (value === undefined) return undefined;
+  if (!(value instanceof AbortSignal)) throw invalidArgType(name, 'an instance of AbortSignal', value);
+  return value;
+}
+
+/**
+ * Every kind of argument the calls take, by name: each checks a value as
+ * given, throwing as Node's own APIs do (`ERR_INVALID_ARG_TYPE`,
+ * `ERR_OUT_OF_RANGE`, `ERR_INVALID_ARG_VALUE`, and `ERR_UNKNOWN_SIGNAL` as
+ * `process.kill` throws it), and returns what to send (undefined: nothing).
+ * The helper's rules, applied before anything is sent.
+ */
+export const KINDS = Object.freeze({
+  /** kill's pid: any C `int` (0 and below: groups and -1, which the helper's policy judges) */
+  pid: pidArg,
+  /** a positive C `int`: one process */
+  processId: processIdArg,
+  /** a signal name or an int32, undefined or null for the default */
+  signal: signalArg,
+  /** a signal, or null for none */
+  escalate: escalateArg,
+  /** signum's name: a string or a safe integer */
+  signalName: signalNameArg,
+  /** a safe integer */
+  integer: integerArg,
+  /** 0 to 24 h in milliseconds */
+  millis: millisArg,
+  /** 0 to Infinity milliseconds (wait makes longer waits of several requests) */
+  waitMillis: waitMillisArg,
+  boolean: booleanArg,
+  /** a boolean, sent only when true */
+  flag: flagArg,
+  /** 1 to 20 decimal digits, from inspect */
+  startTime: startTimeArg,
+  /** a call's deadline: milliseconds from 0 (none) */
+  rpcTimeout: rpcTimeoutArg,
+  /** an AbortSignal */
+  abortSignal: abortSignalArg,
+});
+
+/** @typedef {keyof typeof KINDS} Kind */
+
+/**
+ * An option every call takes, with its kind; the client checks these
+ * itself (they are not sent).
+ * @typedef {object} CallOption
+ * @property {string} option its name in the options object
+ * @property {Kind} kind
+ */
+
+/** @type {readonly CallOption[]} The options every call takes besides its params'. */
+export const CALL_OPTIONS = Object.freeze([
+  { option: 'rpcTimeout', kind: 'rpcTimeout' },
+  { option: 'signal', kind: 'abortSignal' },
+]);
+
+/**
+ * A call's options argument: undefined, null or an object (not an array).
+ * @param {unknown} value
+ * @returns {Readonly<Record<string, unknown>> | undefined}
+ */
+export function optionsArg(value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidArgType('options', 'of type object', value);
+  return /** @type {Readonly<Record<string, unknown>>} */ (value);
+}
+
 /** @type {Param} */
-const PID = param({ wire: 'pid', required: true, write: pidArg });
+const PID = param({ wire: 'pid', required: true, kind: 'pid' });
 /** @type {Param} */
-const START_TIME = param({ wire: 'start_time', option: 'startTime', write: startTimeArg });
+const PROCESS_ID = param({ wire: 'pid', required: true, kind: 'processId' });
+/** @type {Param} */
+const START_TIME = param({ wire: 'start_time', option: 'startTime', kind: 'startTime' });
 
 /**
  * @typedef {object} ProcessInfo What the system reports about a process (`inspect`, Linux only).
@@ -214,22 +373,13 @@ export const CALLS = Object.freeze({
   /** @type {Call} */
   signum: {
     method: 'signum',
-    params: [
-      param({
-        wire: 'name',
-        required: true,
-        write(value, name) {
-          if (typeof value === 'string' || Number.isSafeInteger(value)) return value;
-          throw invalidArgType(name, 'of type string or an integer', value);
-        },
-      }),
-    ],
+    params: [param({ wire: 'name', required: true, kind: 'signalName' })],
     read: undefined,
   },
   /** @type {Call} */
   kill: {
     method: 'kill',
-    params: [PID, param({ wire: 'signal', default: 'TERM', write: signalArg }), START_TIME],
+    params: [PID, param({ wire: 'signal', default: 'TERM', kind: 'signal' }), START_TIME],
     read: () => true,
   },
   /** @type {Call} */
@@ -238,44 +388,37 @@ export const CALLS = Object.freeze({
   signame: {
     method: 'signame',
     params: [
-      param({
-        wire: 'number',
-        required: true,
-        write(value, name) {
-          if (Number.isSafeInteger(value)) return value;
-          throw invalidArgType(name, 'an integer', value);
-        },
-      }),
-      param({ wire: 'exit_status', option: 'exitStatus', default: false, write: booleanArg }),
+      param({ wire: 'number', required: true, kind: 'integer' }),
+      param({ wire: 'exit_status', option: 'exitStatus', default: false, kind: 'boolean' }),
     ],
     read: undefined,
   },
   /** @type {Call} */
-  inspect: { method: 'inspect', params: [PID], read: readProcessInfo },
+  inspect: { method: 'inspect', params: [PROCESS_ID], read: readProcessInfo },
   /** @type {Call} */
   wait: {
     method: 'wait',
-    params: [PID, param({ wire: 'timeout_ms', option: 'timeout', default: 0, write: millisArg })],
+    params: [PROCESS_ID, param({ wire: 'timeout_ms', option: 'timeout', default: 0, kind: 'waitMillis' })],
     read: (r) => r.exited === true,
   },
   /** @type {Call} */
   terminate: {
     method: 'terminate',
     params: [
-      PID,
-      param({ wire: 'signal', default: 'TERM', write: signalArg }),
-      param({ wire: 'timeout_ms', option: 'timeout', default: 5000, write: millisArg }),
-      param({ wire: 'escalate', option: 'escalate', default: 'KILL', write: escalateArg }),
-      param({ wire: 'escalate_timeout_ms', option: 'escalateTimeout', default: 1000, write: millisArg }),
+      PROCESS_ID,
+      param({ wire: 'signal', default: 'TERM', kind: 'signal' }),
+      param({ wire: 'timeout_ms', option: 'timeout', default: 5000, kind: 'millis' }),
+      param({ wire: 'escalate', option: 'escalate', default: 'KILL', kind: 'escalate' }),
+      param({ wire: 'escalate_timeout_ms', option: 'escalateTimeout', default: 1000, kind: 'millis' }),
       START_TIME,
-      param({ wire: 'tree', option: 'tree', default: false, write: flagArg }),
+      param({ wire: 'tree', option: 'tree', default: false, kind: 'flag' }),
     ],
     read: readTermination,
   },
   /** @type {Call} */
   children: {
     method: 'children',
-    params: [PID, param({ wire: 'recursive', option: 'recursive', default: false, write: booleanArg })],
+    params: [PROCESS_ID, param({ wire: 'recursive', option: 'recursive', default: false, kind: 'boolean' })],
     read: readChildren,
   },
 });
@@ -292,28 +435,28 @@ export const NOT_WRAPPED = Object.freeze({
  *
  * @param {Call} call
  * @param {readonly unknown[]} args the positional arguments, in order
- * @param {Readonly<Record<string, unknown>> | undefined} options the options object, if any
+ * @param {unknown} options the options argument: undefined, null or an object
  * @returns {string} `,"params":{...}`, or empty if there is nothing to send
  * @throws {TypeError | RangeError} a value the method cannot take, as Node's own APIs throw
  */
 export function writeParams(call, args, options) {
   const params = call.params;
+  const opts = optionsArg(options);
   if (params.length === 1 && params[0].option === undefined) {
     // One positional param (signum, inspect): the hot path, without a loop.
     const p = params[0];
-    const value = p.write(args[0], p.wire);
-    if (value === undefined) throw invalidArgType(p.wire, 'given', args[0]);
+    const value = p.write(args[0], p.name);
+    if (value === undefined) throw invalidArgType(p.name, 'given', args[0]);
     return ',"params":{' + p.key + (typeof value === 'number' ? value : JSON.stringify(value)) + '}';
   }
   let out = '';
   let next = 0;
   for (let i = 0; i < params.length; i++) {
     const p = params[i];
-    const name = p.option ?? p.wire;
-    const given = p.option === undefined ? args[next++] : options?.[p.option];
-    const value = p.write(given, name);
+    const given = p.option === undefined ? args[next++] : opts?.[p.option];
+    const value = p.write(given, p.name);
     if (value === undefined) {
-      if (p.required) throw invalidArgType(name, 'given', given);
+      if (p.required) throw invalidArgType(p.name, 'given', given);
       continue;
     }
     out += (out === '' ? ',"params":{' : ',') + p.key + (typeof value === 'number' ? value : JSON.stringify(value));

@@ -1,9 +1,15 @@
 // The client: spawns the sigrpc helper and talks ndjson JSON-RPC over its pipes.
+//
+// The reference below is kept in types/src/client.d.ts (preserve), so that
+// a program using the declarations has AsyncDisposable and
+// Symbol.asyncDispose (`await using`) whatever its own lib setting: the
+// defaults of TypeScript 7 leave them out.
+/// <reference lib="esnext.disposable" preserve="true" />
 
 import { spawn } from 'node:child_process';
 
-import { CALLS, MAX_WAIT_MS, writeParams } from './calls.js';
-import { AbortError, HelperExitedError, TimeoutError, fromRPCError, invalidArgType, outOfRange } from './errors.js';
+import { CALLS, MAX_WAIT_MS, abortSignalArg, optionsArg, rpcTimeoutArg, writeParams } from './calls.js';
+import { AbortError, HelperExitedError, TimeoutError, fromRPCError, invalidArgType } from './errors.js';
 import { findHelper } from './find.js';
 import { LineSplitter } from './lines.js';
 import { Process } from './process.js';
@@ -186,7 +192,9 @@ export class Client {
    * @throws {Error} `code: 'ENOENT'` if no helper can be found (the message says what was tried and how to install it)
    */
   constructor(options = {}) {
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw invalidArgType('options', 'of type object', options);
+    }
     if ('timeout' in options) {
       const err = /** @type {TypeError & {code: string}} */ (
         new TypeError(
@@ -197,12 +205,20 @@ export class Client {
       err.code = 'ERR_INVALID_ARG_VALUE';
       throw err;
     }
+    const extra = options.args ?? [];
+    if (!Array.isArray(extra)) throw invalidArgType('options.args', 'an instance of Array', extra);
+    extra.forEach((a, i) => {
+      if (typeof a !== 'string') throw invalidArgType(`options.args[${i}]`, 'of type string', a);
+    });
+    if (options.unref !== undefined && typeof options.unref !== 'boolean') {
+      throw invalidArgType('options.unref', 'of type boolean', options.unref);
+    }
+    this.#rpcTimeout = deadline(rpcTimeoutArg(options.rpcTimeout, 'options.rpcTimeout') ?? 0);
     const command = findHelper(options.command);
-    this.#rpcTimeout = rpcTimeoutArg(options.rpcTimeout ?? 0);
     // --descendants-only names this process, so that the helper refuses
     // to start if it is not its parent, rather than serve whoever adopted it.
     const args = [
-      ...(options.args ?? []).map((a) => (a === '--descendants-only' ? `--descendants-of=${process.pid}` : a)),
+      ...extra.map((a) => (a === '--descendants-only' ? `--descendants-of=${process.pid}` : a)),
       '--framing',
       'ndjson',
     ];
@@ -381,8 +397,16 @@ export class Client {
    * @returns {Promise<boolean>}
    */
   wait(pid, options) {
-    const timeout = options?.timeout;
-    if (typeof timeout === 'number' && timeout > MAX_WAIT_MS) return this.#waitLong(pid, timeout, options);
+    const timeout = /** @type {{timeout?: unknown} | null | undefined} */ (options)?.timeout;
+    if (typeof timeout === 'number' && timeout > MAX_WAIT_MS) {
+      try {
+        // Check every argument now: the first request goes out only after this returns.
+        writeParams(CALLS.wait, [pid], options);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return this.#waitLong(pid, timeout, options);
+    }
     return this.#call(CALLS.wait, [pid], options);
   }
 
@@ -563,20 +587,14 @@ export class Client {
     /** @type {AbortSignal | undefined} */
     let signal;
     if (options !== undefined && options !== null) {
-      if (options.rpcTimeout !== undefined) {
-        try {
-          timeout = rpcTimeoutArg(options.rpcTimeout);
-        } catch (err) {
-          return Promise.reject(err);
-        }
+      try {
+        optionsArg(options);
+        if (options.rpcTimeout !== undefined) timeout = deadline(rpcTimeoutArg(options.rpcTimeout, 'options.rpcTimeout') ?? 0);
+        signal = abortSignalArg(options.signal, 'options.signal');
+      } catch (err) {
+        return Promise.reject(err);
       }
-      if (options.signal !== undefined) {
-        signal = options.signal;
-        if (!(signal instanceof AbortSignal)) {
-          return Promise.reject(invalidArgType('options.signal', 'an instance of AbortSignal', signal));
-        }
-        if (signal.aborted) return Promise.reject(new AbortError(signal.reason));
-      }
+      if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     }
     const id = ++this.#lastId;
     const line = '{"jsonrpc":"2.0","id":' + id + ',"method":' + methodJSON + paramsMember + '}\n';
@@ -736,13 +754,10 @@ function disarm(call) {
 }
 
 /**
- * A call's deadline in milliseconds; 0 (and anything past setTimeout's
- * limit) for none.
- * @param {unknown} value
+ * A call's deadline for setTimeout: anything past setTimeout's limit is none (0).
+ * @param {number} ms a checked `rpcTimeout`
  * @returns {number}
  */
-function rpcTimeoutArg(value) {
-  if (typeof value !== 'number') throw invalidArgType('rpcTimeout', 'of type number (milliseconds)', value);
-  if (!(value >= 0)) throw outOfRange('rpcTimeout', '>= 0 (milliseconds; 0 for none)', value);
-  return value > MAX_TIMER_MS ? 0 : value;
+function deadline(ms) {
+  return ms > MAX_TIMER_MS ? 0 : ms;
 }

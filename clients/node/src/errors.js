@@ -224,14 +224,16 @@ function received(value) {
 
 /**
  * A `TypeError` with `code: 'ERR_INVALID_ARG_TYPE'`, as Node's own APIs throw.
- * @param {string} name the argument's name
+ * @param {string} name the argument's name, or `options.<name>` for an option
  * @param {string} expected e.g. `'of type number'`, `'a string or an integer'`
  * @param {unknown} value what was passed
  * @returns {TypeError & {code: 'ERR_INVALID_ARG_TYPE'}}
  */
 export function invalidArgType(name, expected, value) {
+  // As Node words it: an option (`options.timeout`) is a property, not an argument.
+  const what = name.includes('.') ? 'property' : 'argument';
   const err = /** @type {TypeError & {code: 'ERR_INVALID_ARG_TYPE'}} */ (
-    new TypeError(`The "${name}" argument must be ${expected}.${received(value)}`)
+    new TypeError(`The "${name}" ${what} must be ${expected}.${received(value)}`)
   );
   err.code = 'ERR_INVALID_ARG_TYPE';
   return err;

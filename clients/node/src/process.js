@@ -2,8 +2,8 @@
 // names it. Every signal it sends carries the start time, so it can never
 // reach a process that reused the pid.
 
-import { pidArg } from './calls.js';
-import { SystemError, invalidArgType, outOfRange } from './errors.js';
+import { optionsArg, processIdArg, startTimeArg, waitMillisArg } from './calls.js';
+import { SystemError, invalidArgType } from './errors.js';
 
 /** @typedef {import('./client.js').Client} Client */
 /** @typedef {import('./client.js').CallOptions} CallOptions */
@@ -31,14 +31,18 @@ export class Process {
    * @param {string} startTime the process's start time, from `inspect`
    */
   constructor(client, pid, startTime) {
-    if (typeof startTime !== 'string') throw invalidArgType('startTime', 'of type string', startTime);
+    if (client === null || typeof client !== 'object' || typeof client.inspect !== 'function') {
+      throw invalidArgType('client', 'an instance of Client', client);
+    }
+    const pidChecked = processIdArg(pid, 'pid');
+    if (startTimeArg(startTime, 'startTime') === undefined) throw invalidArgType('startTime', 'of type string (from inspect)', startTime);
     this.#client = client;
     /**
      * The process id.
      * @readonly
      * @type {number}
      */
-    this.pid = pidArg(pid, 'pid');
+    this.pid = pidChecked;
     /**
      * Its start time (field 22 of `/proc/<pid>/stat`) when the handle was made: with the pid, it names this process.
      * @readonly
@@ -74,7 +78,7 @@ export class Process {
    * @returns {Promise<void>} rejects with `ESRCH` once the process is gone
    */
   async sendSignal(signal, options) {
-    await this.#client.kill(this.pid, signal, { ...options, startTime: this.startTime });
+    await this.#client.kill(this.pid, signal, { ...optionsArg(options), startTime: this.startTime });
   }
 
   /**
@@ -104,9 +108,9 @@ export class Process {
    * @returns {Promise<boolean>}
    */
   async wait(options) {
-    const timeout = options?.timeout ?? Infinity;
-    if (typeof timeout !== 'number') throw invalidArgType('timeout', 'of type number (milliseconds)', timeout);
-    if (!(timeout >= 0)) throw outOfRange('timeout', '>= 0 (milliseconds)', timeout);
+    const given = optionsArg(options)?.timeout;
+    const timeout = given === undefined ? Infinity : /** @type {number} */ (given);
+    waitMillisArg(timeout, 'options.timeout');
     // The helper waits on a pid; first make sure the pid still names this
     // process, else it is gone (and the pid's new owner is not ours to wait on).
     if (!(await this.isRunning(options))) return true;
@@ -124,7 +128,13 @@ export class Process {
    * @returns {Promise<Termination>}
    */
   stop(options) {
-    return this.#client.terminate(this.pid, undefined, { ...options, startTime: this.startTime });
+    let opts;
+    try {
+      opts = optionsArg(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#client.terminate(this.pid, undefined, { ...opts, startTime: this.startTime });
   }
 
   /**

@@ -382,7 +382,10 @@ describe('inspect, wait, terminate', { timeout: 20_000 }, () => {
     await rejects(c.terminate(ABSENT_PID, 'TERM', { escalate: /** @type {any} */ (true) }), UnknownSignalError, { signal: true });
     await rejects(c.terminate(ABSENT_PID, 'TERM', { tree: /** @type {any} */ ('yes') }), TypeError, { code: 'ERR_INVALID_ARG_TYPE' });
     await rejects(c.terminate(ABSENT_PID, 'TERM', { escalate: 'NOPE' }), UnknownSignalError, { signal: 'NOPE' });
-    await rejects(c.terminate(-1, 'NONE', { escalate: null }), PolicyError, { reason: 'broadcast' });
+    // One process only: the client refuses what can only name a group (or every process) ...
+    await rejects(c.terminate(-1, 'NONE', { escalate: null }), RangeError, { code: 'ERR_OUT_OF_RANGE', rpcCode: undefined });
+    // ... which the helper refuses too, by its policy first.
+    await rejects(c.call('terminate', { pid: -1, signal: 'NONE', escalate: null }), PolicyError, { reason: 'broadcast' });
     const child = await startChild();
     await rejects(c.terminate(child.pid, 'TERM', { startTime: '1' }), SystemError, { reason: 'start_time mismatch' });
     assert.ok(alive(child.pid));

@@ -9,11 +9,22 @@
 /**
  * A process id as `process.kill` takes it: an integer in the C `int` range
  * (a string, a fraction or 2**40 is an `ERR_INVALID_ARG_TYPE` TypeError).
+ * 0 and negative pids (process groups, -1) are left to the helper's policy.
  * @param {unknown} value
  * @param {string} name
  * @returns {number}
  */
 export function pidArg(value: unknown, name: string): number;
+/**
+ * The pid of one process, as `inspect`, `wait`, `terminate` and `children`
+ * take it: a pid (see {@link pidArg}) that is positive, else an
+ * `ERR_OUT_OF_RANGE` RangeError (0 and negative pids name process groups,
+ * which only `kill` may be allowed to signal).
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {number}
+ */
+export function processIdArg(value: unknown, name: string): number;
 /**
  * A signal as `process.kill` takes it: a name or an integer; undefined or
  * null mean the default (TERM). Any other value is an unknown signal.
@@ -30,17 +41,99 @@ export function signalArg(value: unknown): string | number | undefined;
  */
 export function millisArg(value: unknown, name: string): number | undefined;
 /**
+ * How long `wait` waits: any number of milliseconds from 0, `Infinity`
+ * included. The client makes a wait over 24 h of one request after
+ * another; one request asks for at most 24 h.
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {number | undefined}
+ */
+export function waitMillisArg(value: unknown, name: string): number | undefined;
+/**
+ * A start time from `inspect`: 1 to 20 decimal digits. Anything else, the
+ * empty string included, would be no guard at all.
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {string | undefined}
+ */
+export function startTimeArg(value: unknown, name: string): string | undefined;
+/**
+ * A call's deadline in milliseconds (`rpcTimeout`), as given: a number
+ * from 0 (none).
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {number | undefined}
+ */
+export function rpcTimeoutArg(value: unknown, name: string): number | undefined;
+/**
+ * A call's `signal`: an `AbortSignal` (not a POSIX signal).
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {AbortSignal | undefined}
+ */
+export function abortSignalArg(value: unknown, name: string): AbortSignal | undefined;
+/**
+ * A call's options argument: undefined, null or an object (not an array).
+ * @param {unknown} value
+ * @returns {Readonly<Record<string, unknown>> | undefined}
+ */
+export function optionsArg(value: unknown): Readonly<Record<string, unknown>> | undefined;
+/**
  * Write a call's params as the JSON of a named-params object.
  *
  * @param {Call} call
  * @param {readonly unknown[]} args the positional arguments, in order
- * @param {Readonly<Record<string, unknown>> | undefined} options the options object, if any
+ * @param {unknown} options the options argument: undefined, null or an object
  * @returns {string} `,"params":{...}`, or empty if there is nothing to send
  * @throws {TypeError | RangeError} a value the method cannot take, as Node's own APIs throw
  */
-export function writeParams(call: Call, args: readonly unknown[], options: Readonly<Record<string, unknown>> | undefined): string;
+export function writeParams(call: Call, args: readonly unknown[], options: unknown): string;
 /** The longest wait one request may ask of the helper (its limit for `timeout_ms`): 24 h. */
 export const MAX_WAIT_MS: 86400000;
+/**
+ * Every kind of argument the calls take, by name: each checks a value as
+ * given, throwing as Node's own APIs do (`ERR_INVALID_ARG_TYPE`,
+ * `ERR_OUT_OF_RANGE`, `ERR_INVALID_ARG_VALUE`, and `ERR_UNKNOWN_SIGNAL` as
+ * `process.kill` throws it), and returns what to send (undefined: nothing).
+ * The helper's rules, applied before anything is sent.
+ */
+export const KINDS: Readonly<{
+    /** kill's pid: any C `int` (0 and below: groups and -1, which the helper's policy judges) */
+    pid: typeof pidArg;
+    /** a positive C `int`: one process */
+    processId: typeof processIdArg;
+    /** a signal name or an int32, undefined or null for the default */
+    signal: typeof signalArg;
+    /** a signal, or null for none */
+    escalate: typeof escalateArg;
+    /** signum's name: a string or a safe integer */
+    signalName: typeof signalNameArg;
+    /** a safe integer */
+    integer: typeof integerArg;
+    /** 0 to 24 h in milliseconds */
+    millis: typeof millisArg;
+    /** 0 to Infinity milliseconds (wait makes longer waits of several requests) */
+    waitMillis: typeof waitMillisArg;
+    boolean: typeof booleanArg;
+    /** a boolean, sent only when true */
+    flag: typeof flagArg;
+    /** 1 to 20 decimal digits, from inspect */
+    startTime: typeof startTimeArg;
+    /** a call's deadline: milliseconds from 0 (none) */
+    rpcTimeout: typeof rpcTimeoutArg;
+    /** an AbortSignal */
+    abortSignal: typeof abortSignalArg;
+}>;
+/** @typedef {keyof typeof KINDS} Kind */
+/**
+ * An option every call takes, with its kind; the client checks these
+ * itself (they are not sent).
+ * @typedef {object} CallOption
+ * @property {string} option its name in the options object
+ * @property {Kind} kind
+ */
+/** @type {readonly CallOption[]} The options every call takes besides its params'. */
+export const CALL_OPTIONS: readonly CallOption[];
 /**
  * Every method the client wraps. The helper's methods it does not wrap are
  * in {@link NOT_WRAPPED}.
@@ -88,10 +181,20 @@ export type Param = {
      */
     default?: unknown;
     /**
+     * what it takes: its entry in {@link KINDS}, which checks a value as given
+     */
+    kind: Kind;
+    /**
      * checks a value as given
-     * (throws as Node's own APIs do) and returns what to send; undefined: omit it
+     * (throws as Node's own APIs do) and returns what to send; undefined: omit it (set by {@link param}
+     * from {@link KINDS})
      */
     write: (value: unknown, name: string) => unknown;
+    /**
+     * its name in errors: the wire's for a positional argument, else
+     * `options.<option>`, as Node names an option (set by {@link param})
+     */
+    name: string;
     /**
      * `"wire":`, as written before its value (set by {@link param})
      */
@@ -198,3 +301,52 @@ export type Termination = {
      */
     method?: "listing" | "fork-events";
 };
+export type Kind = keyof typeof KINDS;
+/**
+ * An option every call takes, with its kind; the client checks these
+ * itself (they are not sent).
+ */
+export type CallOption = {
+    /**
+     * its name in the options object
+     */
+    option: string;
+    kind: Kind;
+};
+/**
+ * `escalate`: a signal, or null for none.
+ * @param {unknown} value
+ * @returns {string | number | null | undefined}
+ */
+declare function escalateArg(value: unknown): string | number | null | undefined;
+/**
+ * What `signum` looks up: a name, or an integer it returns unchanged.
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {string | number}
+ */
+declare function signalNameArg(value: unknown, name: string): string | number;
+/**
+ * An integer, as Node's own APIs check one: not a number is an
+ * `ERR_INVALID_ARG_TYPE` TypeError, a number that is not a safe integer
+ * an `ERR_OUT_OF_RANGE` RangeError.
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {number}
+ */
+declare function integerArg(value: unknown, name: string): number;
+/**
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {boolean | undefined}
+ */
+declare function booleanArg(value: unknown, name: string): boolean | undefined;
+/**
+ * A param newer helpers add: sent only when true, so that an older helper,
+ * which would refuse an unknown param, still serves every other call.
+ * @param {unknown} value
+ * @param {string} name
+ * @returns {true | undefined}
+ */
+declare function flagArg(value: unknown, name: string): true | undefined;
+export {};

@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * A connection to one sigrpc helper process. Every method returns a Promise;
  * any number of calls may be in flight at once.

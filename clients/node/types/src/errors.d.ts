@@ -12,7 +12,7 @@ export function fromRPCError(error: {
 }, method: string): Error;
 /**
  * A `TypeError` with `code: 'ERR_INVALID_ARG_TYPE'`, as Node's own APIs throw.
- * @param {string} name the argument's name
+ * @param {string} name the argument's name, or `options.<name>` for an option
  * @param {string} expected e.g. `'of type number'`, `'a string or an integer'`
  * @param {unknown} value what was passed
  * @returns {TypeError & {code: 'ERR_INVALID_ARG_TYPE'}}
