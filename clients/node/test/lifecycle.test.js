@@ -153,7 +153,7 @@ describe('the helper dies', { timeout: 20_000 }, () => {
     await c.close();
   });
 
-  test('killed mid-flight: every pending call rejects within 1 s, and every later call', async () => {
+  test('killed mid-flight: every pending call rejects at once (not after its 60 s wait), and every later call', async () => {
     const child = await startChild();
     const c = await Client.start({ args: ['--log-level', 'debug'] });
     const calls = [];
@@ -164,7 +164,8 @@ describe('the helper dies', { timeout: 20_000 }, () => {
     const killedAt = Date.now();
     process.kill(/** @type {number} */ (c.pid), 'SIGKILL'); // our own child
     const results = await settled;
-    assert.ok(Date.now() - killedAt < 1000, `took ${Date.now() - killedAt} ms`);
+    // Far under the waits' 60 s, and loose enough for a loaded machine.
+    assert.ok(Date.now() - killedAt < 10_000, `took ${Date.now() - killedAt} ms`);
     const rejected = results.filter((r) => r.status === 'rejected');
     assert.ok(rejected.length >= 50, 'the waits at least');
     for (const r of rejected) {
