@@ -37,7 +37,7 @@ func openRPCDocument(methods []*Method, version string) []byte {
 		Methods []method          `json:"methods"`
 	}{OpenRPC: "1.3.2", Info: map[string]string{"title": "sigrpc", "version": version}}
 	for _, m := range sorted {
-		schema := m.Result
+		schema := m.ResultSchema()
 		if schema == "" {
 			schema = "{}" // any value
 		}
@@ -68,15 +68,15 @@ func (p Param) schema() json.RawMessage {
 	return json.RawMessage(s + "}")
 }
 
-// discoverMethod is rpc.discover, answering with doc.
-func discoverMethod(doc *[]byte) Method {
+// discoverMethod is rpc.discover, answering with doc().
+func discoverMethod(doc func() []byte) Method {
 	return Method{
 		Name:    discoverName,
 		Summary: "This service's OpenRPC document.",
 		Result:  `{"$ref":"https://raw.githubusercontent.com/open-rpc/meta-schema/master/schema.json"}`,
 		Example: `[]`,
 		Call: func(_ context.Context, _ *Args, dst []byte) ([]byte, error) {
-			return append(dst, *doc...), nil
+			return append(dst, doc()...), nil
 		},
 	}
 }

@@ -26,8 +26,12 @@ type Method struct {
 	Name    string
 	Summary string
 	Params  []Param
-	// Result is a JSON Schema of the result, as JSON text.
+	// Result is a JSON Schema of the result, as JSON text. Define leaves
+	// it empty and derives the schema when it is first asked for: read it
+	// with ResultSchema.
 	Result string
+	// resultOf derives the result schema of a Method made by Define.
+	resultOf func() string
 	// Example is the params of an example request, as JSON text, for
 	// documentation such as a --help listing.
 	Example string
@@ -42,6 +46,15 @@ type Method struct {
 	// session is told to stop; a blocking method must then return
 	// promptly.
 	Call func(ctx context.Context, args *Args, dst []byte) ([]byte, error)
+}
+
+// ResultSchema returns m's result schema: Result, or, for a Method made
+// by Define, the schema derived from its result type.
+func (m *Method) ResultSchema() string {
+	if m.Result == "" && m.resultOf != nil {
+		return m.resultOf()
+	}
+	return m.Result
 }
 
 // Defaults for Options.
@@ -123,8 +136,10 @@ func NewServer(methods []Method, opts Options) *Server {
 		batchTooLarge: requestError(jsonrpc2.CodeInvalidRequest, "batch too large",
 			"more than "+strconv.Itoa(opts.MaxBatchMembers)+" members"),
 	}
-	var doc []byte
-	methods = append(slices.Clone(methods), discoverMethod(&doc))
+	// The document is made on the first rpc.discover, not here: a one-shot
+	// run that never asks for it does not pay for it.
+	doc := sync.OnceValue(func() []byte { return openRPCDocument(s.methods, opts.Version) })
+	methods = append(slices.Clone(methods), discoverMethod(doc))
 	for i := range methods {
 		m := &methods[i]
 		if s.find([]byte(m.Name)) != nil || len(m.Params) > maxParams {
@@ -136,7 +151,6 @@ func NewServer(methods []Method, opts Options) *Server {
 		}
 		s.methods = append(s.methods, m)
 	}
-	doc = openRPCDocument(s.methods, opts.Version)
 	return s
 }
 

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -31,8 +32,10 @@ import (
 // The result is encoded as encoding/json encodes R, and its JSON Schema,
 // which rpc.discover publishes, is derived from R: see SchemaOf.
 //
-// Define panics on what can only be a bug in a method table: a type or
-// tag it cannot read, or m with Params, Result or Call already set.
+// Define panics on what can only be a bug in a method table: a params
+// type or tag it cannot read, or m with Params, Result or Call already
+// set; a result type without a schema panics when the schema is first
+// asked for (see Method.ResultSchema).
 func Define[P, R any](m Method, call func(ctx context.Context, params P) (R, error)) Method {
 	if m.Params != nil || m.Result != "" || m.Call != nil {
 		panic("rpc: Define " + m.Name + ": Params, Result and Call come from the types")
@@ -41,11 +44,17 @@ func Define[P, R any](m Method, call func(ctx context.Context, params P) (R, err
 	if err != nil {
 		panic("rpc: Define " + m.Name + ": " + err.Error())
 	}
-	schema, err := schemaOf(reflect.TypeFor[R]())
-	if err != nil {
-		panic("rpc: Define " + m.Name + ": result: " + err.Error())
-	}
-	m.Params, m.Result = params, schema
+	m.Params = params
+	// The result schema is derived when first asked for (ResultSchema):
+	// a one-shot run that never serves rpc.discover does not pay for it.
+	name := m.Name
+	m.resultOf = sync.OnceValue(func() string {
+		schema, err := schemaOf(reflect.TypeFor[R]())
+		if err != nil {
+			panic("rpc: Define " + name + ": result: " + err.Error())
+		}
+		return schema
+	})
 	m.Call = func(ctx context.Context, args *Args, dst []byte) ([]byte, error) {
 		var p P // on the stack: fill writes through its address, which does not escape
 		fill(unsafe.Pointer(&p), fields, args)

@@ -124,7 +124,8 @@ func TestDefineRefusesATableBug(t *testing.T) {
 			Define(Method{Name: "m", Params: []Param{{Name: "n"}}}, func(context.Context, struct{}) (True, error) { return True{}, nil })
 		},
 		"result without schema": func() {
-			Define(Method{Name: "m"}, func(context.Context, struct{}) (float64, error) { return 0, nil })
+			m := Define(Method{Name: "m"}, func(context.Context, struct{}) (float64, error) { return 0, nil })
+			m.ResultSchema()
 		},
 	} {
 		func() {

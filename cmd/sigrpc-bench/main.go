@@ -20,7 +20,12 @@
 // Usage: sigrpc-bench [-sigrpc bin/sigrpc] [-rounds 3] [-spin 50µs] [-quick]
 // With -fixture echo|loop it runs as that fixture instead; with -spincpu D
 // it measures sigrpc's CPU share at three request rates for each --spin,
-// D each.
+// D each; with -coldstart -echo1 LINEECHO it prints the cold-start table
+// instead: -runs one-shot runs of sigrpc, of lineecho (./lineecho, the
+// least a Go program can do with a request), of /bin/kill and of another
+// build of sigrpc (-compare, if given), then the CPU per request at one
+// request a millisecond (-requests of them, -rounds times) of sigrpc and
+// of lineecho.
 package main
 
 import (
@@ -41,7 +46,21 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds per measurement")
 	quick := flag.Bool("quick", false, "fewer requests per round (for a smoke run)")
 	spinFor := flag.Duration("spincpu", 0, "instead of the table, measure sigrpc's CPU at three request rates for each --spin, this long each")
+	cold := flag.Bool("coldstart", false, "instead of the table, print the cold-start table (needs -echo1)")
+	echo1 := flag.String("echo1", "", "with -coldstart: the lineecho binary, built as sigrpc is")
+	runs := flag.Int("runs", 301, "with -coldstart: one-shot runs of each command")
+	requests := flag.Int("requests", 2000, "with -coldstart: isolated requests per round, one a millisecond")
+	compare := flag.String("compare", "", "with -coldstart: another sigrpc build, whose one-shot runs take turns with the rest")
 	flag.Parse()
+	if *cold {
+		if *echo1 == "" {
+			fail(fmt.Errorf("-coldstart needs -echo1 (make bench-coldstart builds it)"))
+		}
+		if err := coldStart(*bin, *compare, *echo1, *runs, *rounds, *requests); err != nil {
+			fail(err)
+		}
+		return
+	}
 	if *spinFor > 0 {
 		if err := spinCPU(*bin, *spinFor); err != nil {
 			fail(err)

@@ -45,6 +45,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "sigrpc %s\n", version.Version) // the clients carry the same one
 		return exitOK
 	}
+	// SIGTERM and SIGINT are caught on a goroutine of their own while the
+	// helper checks its stdio and parent and builds its methods; nothing
+	// is read before they are (see stopper).
 	stop := stopOnSignals()
 	defer stop.Stop()
 	ctx, cancel := stop.Context(), stop.Cancel
@@ -53,7 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	clientPID := os.Getppid() // the audit trail's client_pid: the parent at start
-	parent, release, err := watchParent(ctx, cancel, cfg.descendantsOf)
+	parent, err := openParent(cancel, cfg.descendantsOf)
 	switch {
 	case err != nil && cfg.descendantsOf != 0:
 		fmt.Fprintf(stderr, "sigrpc: --descendants-of %d: %v, so the client's process tree cannot be known; refusing to start\n", cfg.descendantsOf, err)
@@ -62,7 +65,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sigrpc: --descendants-only: %v, so the client's process tree cannot be known; refusing to start\n", err)
 		return exitBadUsage
 	}
-	defer release()
+	if parent != nil {
+		defer parent.Close() // after the late start's End, which ends the watch
+	}
 
 	var audit *auditLog
 	if cfg.audit != "" {
@@ -80,16 +85,31 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		stop.OnHangup(audit.Reopen)
 	}
 
+	// What only a session that lasts needs starts later (see lateStart):
+	// the other stop signals, and the watches on the parent and on the
+	// reader of stdout.
+	late := &lateStart{}
+	defer late.End()
+	late.Add(func() func() { stop.CatchTheRest(); return nil }) // Stop ends it
+	if parent != nil {
+		late.Add(func() func() { return watchParent(ctx, cancel, parent) })
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	var readerLost atomic.Bool
 	if f, ok := stdout.(*os.File); ok {
 		// Answers nobody can read are not worth waiting for: this also ends
-		// a helper whose parent died before watchParent could see it.
-		unwatch, err := outwatch.Watch(f, func() { readerLost.Store(true); cancel() })
-		if err != nil {
-			log.Warn("not watching for the reader of stdout to go", "err", err)
+		// a helper whose parent died before the watch on it began.
+		lost := func() { readerLost.Store(true); cancel() }
+		if outwatch.Gone(f) {
+			lost() // before any request is read
 		}
-		defer unwatch()
+		late.Add(func() func() {
+			unwatch, err := outwatch.Watch(f, lost)
+			if err != nil {
+				log.Warn("not watching for the reader of stdout to go", "err", err)
+			}
+			return unwatch
+		})
 	}
 	policy := sigctl.Policy{
 		AllowGroups: cfg.allowGroups,
@@ -110,14 +130,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	closeController := sync.OnceFunc(func() { controller.Close() })
 	stop.BeforeForcedExit(closeController)
 	defer closeController()
-	srv := newServer(service.Methods(treesAfter{controller, stop.Ready()}), cfg, log)
+	srv := newServer(service.Methods(lateCalls{treesAfter{controller, stop.Ready()}, late}), cfg, log)
 	if f, ok := stdin.(*os.File); ok {
 		if stdin, err = spinread.New(f, cfg.spin); err != nil {
 			fmt.Fprintf(stderr, "sigrpc: %v\n", err)
 			return exitFailure
 		}
 	}
-	err = srv.Serve(ctx, stdin, stdout)
+	go func() { <-stop.Caught(); late.StartAfter(lateStartDelay) }() // its first timer sets up Go's poller: not on the way to the first answer
+	<-stop.Caught()
+	// A session stopped before it serves (a stop signal, the parent or
+	// stdout's reader gone) reads nothing, and owes nothing.
+	err = nil
+	if ctx.Err() == nil {
+		err = srv.Serve(ctx, stdin, stdout)
+	}
 	switch {
 	case audit != nil && audit.Failed() != nil: // --audit-failure stop: it said why on stderr
 		log.Error("serving stopped", "err", audit.Failed())

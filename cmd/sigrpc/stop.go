@@ -16,10 +16,15 @@ import (
 // must come before it exits (continuing the processes a tree call
 // stopped).
 //
-// SIGTERM and SIGINT, which clients send, are caught from the start. The
-// others are caught a moment later: registering a signal with Go's
-// runtime costs a round trip to the thread that owns the signal mask,
-// tens of microseconds each, which a one-shot run should not wait for.
+// Registering a signal with Go's runtime costs a round trip to the thread
+// that owns the signal mask, tens of microseconds each, and the first
+// registration starts that thread. SIGTERM and SIGINT, which clients
+// send, are caught from the start: their registration runs on a goroutine
+// of its own while the helper checks its stdio and parent and builds its
+// method table, and the helper reads no request before it is done
+// (Caught). The others (about thirty on Linux, most of them real-time
+// signals) are caught by CatchTheRest, which the helper calls when a
+// session lasts (see lateStart): a one-shot run never waits for them.
 // Ready is closed once every one is caught; tree calls wait for it (see
 // treesAfter), so none can stop a process while a signal could still end
 // the helper without continuing it.
@@ -34,22 +39,26 @@ import (
 //
 // SIGHUP is not a stop signal: it runs the function given to OnHangup
 // (reopening the audit log, as syslog daemons do after a rotation), and
-// is otherwise ignored. It is caught with the delayed ones.
+// is otherwise ignored. It is caught with the rest, or by OnHangup.
 type stopper struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	sigs   chan os.Signal
 	hups   chan os.Signal
+	caught chan struct{} // closed once SIGTERM and SIGINT are caught
 	ready  chan struct{} // closed once every stop signal is caught
 	done   chan struct{} // closed by Stop
 	exited chan struct{} // closed when the watching goroutines return
 
-	mu     sync.Mutex
-	before func()
-	hangup func()
+	mu      sync.Mutex
+	before  func()
+	hangup  func()
+	rest    chan struct{} // closed when CatchTheRest's goroutine returns; nil until it starts
+	stopped bool          // Stop has begun: CatchTheRest starts nothing
 }
 
-// stopOnSignals starts catching the stop signals.
+// stopOnSignals starts catching SIGTERM and SIGINT, on a goroutine: they
+// are caught once Caught is closed.
 func stopOnSignals() *stopper {
 	ignoreUncatchable()
 	signal.Ignore(syscall.SIGPIPE)
@@ -59,20 +68,59 @@ func stopOnSignals() *stopper {
 		cancel: cancel,
 		sigs:   make(chan os.Signal, 4), // a second signal must not be dropped while the first is handled
 		hups:   make(chan os.Signal, 1), // hangups that come while one is handled are one
+		caught: make(chan struct{}),
 		ready:  make(chan struct{}),
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
 	}
-	signal.Notify(s.sigs, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
-		signal.Notify(s.hups, syscall.SIGHUP)
-		signal.Notify(s.sigs, stopSignals...)
-		close(s.ready)
+		signal.Notify(s.sigs, syscall.SIGTERM, syscall.SIGINT)
+		close(s.caught)
 	}()
 	watching := make(chan struct{})
 	go func() { defer close(watching); s.watchHangups() }()
 	go func() { s.watch(); <-watching; close(s.exited) }()
 	return s
+}
+
+// Caught is closed once SIGTERM and SIGINT are caught.
+func (s *stopper) Caught() <-chan struct{} { return s.caught }
+
+// CatchTheRest starts catching every other stop signal, and SIGHUP, on a
+// goroutine, unless it has already or Stop has begun; Ready is closed
+// once they are caught. Stop ends the goroutine between two signals.
+func (s *stopper) CatchTheRest() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rest != nil || s.stopped {
+		return
+	}
+	rest := make(chan struct{})
+	s.rest = rest
+	go func() {
+		defer close(rest)
+		<-s.caught // one registration at a time: each is a round trip anyway
+		if !s.catch(s.hups, syscall.SIGHUP) {
+			return
+		}
+		for _, sig := range stopSignals {
+			if !s.catch(s.sigs, sig) {
+				return
+			}
+		}
+		close(s.ready)
+	}()
+}
+
+// catch catches sig on c, unless Stop has begun; it reports whether it did.
+func (s *stopper) catch(c chan<- os.Signal, sig os.Signal) bool {
+	select {
+	case <-s.done:
+		return false
+	default:
+		signal.Notify(c, sig)
+		return true
+	}
 }
 
 // OnHangup sets f to run on each SIGHUP, on a goroutine that handles
@@ -119,15 +167,25 @@ func (s *stopper) BeforeForcedExit(f func()) {
 	s.mu.Unlock()
 }
 
-// Stop stops catching signals and cancels Context. Signals that come
-// after it take their default action.
+// Stop cancels Context and ends the goroutines that watch for signals and
+// catch the rest of them. It is called once, as the helper exits, and
+// gives no signal back to Go's runtime (signal.Stop is a round trip per
+// signal, which an exiting helper need not wait for): a stop signal that
+// comes after it is ignored if it was caught, and takes its default
+// action if not. Ready stays open if the rest were not all caught; a
+// tree call still waiting for it ends with its context, which Stop
+// cancels.
 func (s *stopper) Stop() {
 	s.cancel()
+	s.mu.Lock()
+	s.stopped = true
+	rest := s.rest
+	s.mu.Unlock()
 	close(s.done)
 	<-s.exited
-	<-s.ready
-	signal.Stop(s.sigs)
-	signal.Stop(s.hups)
+	if rest != nil {
+		<-rest // at most the registration under way
+	}
 }
 
 // watch waits for stop signals until Stop.

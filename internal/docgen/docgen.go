@@ -210,7 +210,7 @@ func methodTable(methods []rpc.Method) (string, error) {
 	var b strings.Builder
 	b.WriteString("| method | params | result | what it does |\n| --- | --- | --- | --- |\n")
 	for _, m := range methods {
-		result, err := parseSchema(m.Result)
+		result, err := parseSchema(m.ResultSchema())
 		if err != nil {
 			return "", fmt.Errorf("%s's result: %w", m.Name, err)
 		}
@@ -243,7 +243,7 @@ func methodTable(methods []rpc.Method) (string, error) {
 // reference renders a method's block in PROTOCOL.md: a heading, its
 // signature, its summary, its params, its result and an example request.
 func reference(m rpc.Method) (string, error) {
-	result, err := parseSchema(m.Result)
+	result, err := parseSchema(m.ResultSchema())
 	if err != nil {
 		return "", fmt.Errorf("%s's result: %w", m.Name, err)
 	}

@@ -43,6 +43,32 @@ func Watch(out *os.File, gone func()) (release func(), err error) {
 	}, nil
 }
 
+// Gone reports, without waiting, what Watch waits for: whether out is a
+// pipe or a socket that nobody can read from any more. It reports false
+// for any other kind of file, and when it cannot tell. It neither
+// duplicates out's descriptor nor changes its mode.
+func Gone(out *os.File) bool {
+	raw, err := out.SyscallConn()
+	if err != nil {
+		return false
+	}
+	gone := false
+	raw.Control(func(fd uintptr) {
+		var st unix.Stat_t
+		if unix.Fstat(int(fd), &st) != nil {
+			return
+		}
+		if kind := st.Mode & unix.S_IFMT; kind != unix.S_IFIFO && kind != unix.S_IFSOCK {
+			return
+		}
+		fds := []unix.PollFd{{Fd: int32(fd)}} // no events asked: POLLERR and POLLHUP come anyway
+		if n, err := unix.Poll(fds, 0); err == nil && n > 0 {
+			gone = fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0
+		}
+	})
+	return gone
+}
+
 // dupIfStream returns a duplicate of out's descriptor if out is a pipe or
 // a socket, or -1 if it is anything else.
 func dupIfStream(out *os.File) (int, error) {

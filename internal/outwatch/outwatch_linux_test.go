@@ -61,7 +61,8 @@ func TestReleaseEndsTheWatch(t *testing.T) {
 
 // TestPollGone checks the verdict for each kind of far end, with the wake
 // descriptor already readable so that poll returns at once: a far end
-// that is gone must win over the wake-up.
+// that is gone must win over the wake-up. Gone, which looks once without
+// a wake descriptor, must agree.
 func TestPollGone(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -87,6 +88,15 @@ func TestPollGone(t *testing.T) {
 			wakeW.Close()
 			if got := pollGone(near, int(wakeR.Fd())); got != tc.gone {
 				t.Fatalf("pollGone = %v, want %v", got, tc.gone)
+			}
+			dup, err := unix.Dup(near)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := os.NewFile(uintptr(dup), "near")
+			defer f.Close()
+			if got := Gone(f); got != tc.gone {
+				t.Fatalf("Gone = %v, want %v", got, tc.gone)
 			}
 		})
 	}
@@ -124,7 +134,7 @@ func shutWrite(t *testing.T, near, far int) {
 }
 
 // TestOtherFilesAreNotWatched: a regular file or /dev/null has no reader
-// to lose; nothing is watched and no descriptor is taken.
+// to lose; nothing is watched, no descriptor is taken, and none is Gone.
 func TestOtherFilesAreNotWatched(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
 	if err != nil {
@@ -139,6 +149,9 @@ func TestOtherFilesAreNotWatched(t *testing.T) {
 	for _, out := range []*os.File{f, null} {
 		if fd, err := dupIfStream(out); fd != -1 || err != nil {
 			t.Errorf("%s: dupIfStream = %d, %v; want -1, nil", out.Name(), fd, err)
+		}
+		if Gone(out) {
+			t.Errorf("%s: Gone", out.Name())
 		}
 	}
 }

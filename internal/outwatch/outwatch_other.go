@@ -10,3 +10,6 @@ import "os"
 func Watch(out *os.File, gone func()) (release func(), err error) {
 	return func() {}, nil
 }
+
+// Gone reports false outside Linux, where Watch watches nothing.
+func Gone(out *os.File) bool { return false }

@@ -1,0 +1,62 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sigrpc/sigrpc/internal/spawn"
+)
+
+// The late start (see lateStart) defers what only a session that lasts
+// needs. These tests show that a session that lasts still gets all of it,
+// and that the checks it does not defer hold before any request is read.
+
+// TestQuitWhileIdleStopsInOrder: a session left idle past the late start
+// catches QUIT, a stop signal caught late, and ends in order (exit 0), not
+// by QUIT's default action. The wait is hundreds of times the delay.
+func TestQuitWhileIdleStopsInOrder(t *testing.T) {
+	t.Parallel()
+	h := startHelper(t)
+	if got := h.Call(t, `{"jsonrpc":"2.0","id":1,"method":"signum","params":["QUIT"]}`); got != `{"jsonrpc":"2.0","id":1,"result":3}` {
+		t.Fatalf("got %s", got)
+	}
+	time.Sleep(200 * lateStartDelay)
+	h.Signal(syscall.SIGQUIT)
+	if ps := h.Wait(t); ps.ExitCode() != exitOK {
+		t.Fatalf("ended with %v after QUIT, want exit status 0; stderr %q", ps, h.Stderr)
+	}
+}
+
+// TestGoneReaderAtStartSendsNothing: a helper whose stdout nobody can
+// read when it starts reads no request, so the kill waiting on its stdin
+// is never sent, and exits 1. The watch on the reader begins late; the
+// check does not.
+func TestGoneReaderAtStartSendsNothing(t *testing.T) {
+	t.Parallel()
+	c := spawn.Sleep(t, false)
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(inW, killRequest(c.Pid, "TERM"))
+	inW.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR.Close() // nobody reads
+	h := spawn.Start(t, spawn.Options{Stdin: inR, Stdout: outW}, binPath)
+	if code := waitExit(t, h); code != exitFailure {
+		t.Fatalf("exit status %d, want %d; stderr %q", code, exitFailure, h.Stderr)
+	}
+	if !strings.Contains(h.Stderr.String(), "nobody reads") {
+		t.Errorf("stderr %q does not say why", h.Stderr)
+	}
+	c.AssertUntouched(t)
+}
