@@ -27,7 +27,8 @@ import (
 // auditAbsent is a pid no process can have.
 const auditAbsent = 1 << 30
 
-// auditLine is one line of the trail as a test reads it.
+// auditEntry is one line of the trail as a test reads it: declared apart
+// from auditLine, so that a name changed in the format fails the tests.
 type auditEntry struct {
 	Time       string `json:"time"`
 	Method     string `json:"method"`

@@ -5,7 +5,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"slices"
@@ -50,23 +49,6 @@ const (
 	deployUser        = "sigrpc-test-client"
 	deployUserComment = "sigrpc test client (cmd/sigrpc/deploy_test.go; removed after the test)"
 )
-
-// needDeployTools skips the test unless it runs as root with every tool;
-// under CI, where .ci/run installs them, a missing tool fails it.
-func needDeployTools(t *testing.T, tools ...string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the privileged deployment recipes need root to set them up")
-	}
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is missing; .ci/run installs it", tool)
-			}
-			t.Skipf("needs %s (Debian: apt-get install sudo libcap2-bin util-linux passwd): %v", tool, err)
-		}
-	}
-}
 
 // deployDir makes a root-owned directory that everyone may enter but
 // only root may write, as the helper's directory must be: a client that
@@ -178,7 +160,7 @@ func checkDeployAudit(t *testing.T, path string, target, rootOwned *spawn.Proc, 
 // client chooses the flags: without --allow-uid the copy signals root's
 // processes too.
 func TestPrivilegedDeploySetcap(t *testing.T) {
-	needDeployTools(t, "setcap", "getcap", "setpriv")
+	needRootAnd(t, "setcap", "getcap", "setpriv")
 	dir := deployDir(t)
 	capped, plain := filepath.Join(dir, "sigrpc"), filepath.Join(dir, "sigrpc-nocap")
 	installHelper(t, capped, deployClientUID, 0o750)
@@ -214,17 +196,7 @@ func TestPrivilegedDeploySetcap(t *testing.T) {
 	if got := strings.Fields(proctest.StatusLine(h.Pid, "Uid")); len(got) != 4 || got[0] != strconv.Itoa(deployClientUID) || got[1] != got[0] {
 		t.Errorf("the helper's uids are %v, want %d", got, deployClientUID)
 	}
-	if got := deployKill(t, h, target.Pid, "TERM"); got != deploySent {
-		t.Errorf("kill(the allowed uid's sleep) = %s", got)
-	}
-	if got := deployKill(t, h, rootOwned.Pid, "TERM"); got != deployRefused {
-		t.Errorf("kill(root's sleep) = %s", got)
-	}
-	if sig := target.TerminatedBy(t); sig != syscall.SIGTERM {
-		t.Errorf("the allowed uid's sleep ended by %v", sig)
-	}
-	rootOwned.AssertUntouched(t)
-	checkDeployAudit(t, auditPath, target, rootOwned, os.Getpid()) // setpriv exec'd: the test is the parent
+	checkNarrowed(t, h, target, rootOwned, auditPath, os.Getpid()) // setpriv exec'd: the test is the parent
 
 	t.Run("without the capability, EPERM", func(t *testing.T) {
 		target := sleepAs(t, deployTargetUID)
@@ -304,7 +276,7 @@ func installSudoers(t *testing.T, dir, line string) {
 // gains nothing by running the helper itself (EPERM), and can neither
 // read nor write the log.
 func TestPrivilegedDeploySudo(t *testing.T) {
-	needDeployTools(t, "sudo", "visudo", "useradd", "userdel", "setpriv")
+	needRootAnd(t, "sudo", "visudo", "useradd", "userdel", "setpriv")
 	uid, gid := ensureDeployUser(t)
 	dir := deployDir(t)
 	helper := filepath.Join(dir, "sigrpc")
@@ -324,17 +296,7 @@ func TestPrivilegedDeploySudo(t *testing.T) {
 	if got := h.Call(t, `{"jsonrpc":"2.0","id":1,"method":"signum","params":["KILL"]}`); got != `{"jsonrpc":"2.0","id":1,"result":9}` {
 		t.Fatalf("signum through sudo: %s; stderr %q", got, h.Stderr)
 	}
-	if got := deployKill(t, h, target.Pid, "TERM"); got != deploySent {
-		t.Errorf("kill(the allowed uid's sleep) = %s", got)
-	}
-	if got := deployKill(t, h, rootOwned.Pid, "TERM"); got != deployRefused {
-		t.Errorf("kill(root's sleep) = %s", got)
-	}
-	if sig := target.TerminatedBy(t); sig != syscall.SIGTERM {
-		t.Errorf("the allowed uid's sleep ended by %v", sig)
-	}
-	rootOwned.AssertUntouched(t)
-	checkDeployAudit(t, auditPath, target, rootOwned, h.Pid) // setpriv exec'd sudo, the helper's parent
+	checkNarrowed(t, h, target, rootOwned, auditPath, h.Pid) // setpriv exec'd sudo, the helper's parent
 	h.Stdin.Close()
 	if code := h.Wait(t).ExitCode(); code != 0 {
 		t.Errorf("sudo exited %d; stderr %q", code, h.Stderr)
@@ -393,4 +355,22 @@ func TestPrivilegedDeploySudo(t *testing.T) {
 			t.Errorf("the audit log changed")
 		}
 	})
+}
+
+// checkNarrowed has helper h, narrowed to the target uid, TERM target
+// (sent: it ends by TERM) and rootOwned (refused: untouched), and checks
+// that the audit log at auditPath says so, with clientPID as the client.
+func checkNarrowed(t *testing.T, h *spawn.Proc, target, rootOwned *spawn.Proc, auditPath string, clientPID int) {
+	t.Helper()
+	if got := deployKill(t, h, target.Pid, "TERM"); got != deploySent {
+		t.Errorf("kill(the allowed uid's sleep) = %s", got)
+	}
+	if got := deployKill(t, h, rootOwned.Pid, "TERM"); got != deployRefused {
+		t.Errorf("kill(root's sleep) = %s", got)
+	}
+	if sig := target.TerminatedBy(t); sig != syscall.SIGTERM {
+		t.Errorf("the allowed uid's sleep ended by %v", sig)
+	}
+	rootOwned.AssertUntouched(t)
+	checkDeployAudit(t, auditPath, target, rootOwned, clientPID)
 }

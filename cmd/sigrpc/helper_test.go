@@ -128,7 +128,7 @@ func refusal(reason string) string {
 }
 
 // needRootAnd skips the test unless it runs as root and every tool is on
-// PATH.
+// PATH; under CI, where .ci/run installs them, a missing tool fails it.
 func needRootAnd(t *testing.T, tools ...string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
@@ -136,6 +136,9 @@ func needRootAnd(t *testing.T, tools ...string) {
 	}
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("%s is missing; .ci/run installs it", tool)
+			}
 			t.Skipf("needs %s: %v", tool, err)
 		}
 	}
