@@ -40,7 +40,7 @@ func startTree(t testing.TB, script string, size, sleeps int) *testTree {
 	}
 	tr := &testTree{root: root, pids: []int{root.Process.Pid}, fds: map[int]int{}}
 	t.Cleanup(tr.kill)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // a 1000-deep chain on a loaded machine
 	for {
 		tr.hold(t)
 		n := 0
