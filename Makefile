@@ -1,7 +1,10 @@
 # sigrpc: run `make help` for the targets.
 GO          ?= go
 BIN         := bin/sigrpc
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# staticcheck is built once into build/ (per version of it and of Go), not
+# by `go run` at every make lint.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := build/staticcheck/$(STATICCHECK_VERSION)-$(firstword $(shell $(GO) env GOVERSION))/staticcheck
 CROSS_OS    := darwin freebsd netbsd openbsd dragonfly
 
 PYTHON      ?= python3
@@ -22,8 +25,21 @@ DIST_VENV       := build/dist-venv
 DIST_PY         := $(DIST_VENV)/bin/python
 DIST_BUILD      := $(DIST_PY) -m build --no-isolation --outdir dist clients/python
 
+# pip installs the tools with --no-compile: Python compiles what it imports
+# when it first does, not every module at install (a fresh machine saves
+# some 15 CPU-seconds).
+#
+# The release checks' and the registry round trip's tools, pinned, in build/:
+# twine, auditwheel, pypiserver and PyYAML in build/release-venv
+# (internal/disttest/release-requirements.txt); verdaccio, with its lockfile
+# (internal/disttest/verdaccio/), in build/verdaccio.
+RELEASE_VENV  := build/release-venv
+RELEASE_PY    := $(RELEASE_VENV)/bin/python
+VERDACCIO_DIR := build/verdaccio
+VERDACCIO     := $(VERDACCIO_DIR)/node_modules/.bin/verdaccio
+
 .PHONY: help build run test test-go test-python py-venv test-node test-recipes bench-node lint cross fuzz fuzz-short bench bench-go bench-spin bench-python clean
-.PHONY: dist dist-tools dist-python dist-node test-dist set-version FORCE
+.PHONY: dist dist-tools dist-python dist-node test-dist release-tools release-check tools set-version FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,10 +55,10 @@ FUZZTIME    ?= 5m
 
 NODE_ENV_   := cd clients/node && SIGRPC_BIN=$(CURDIR)/$(BIN)
 
-test: test-go test-python test-node test-recipes fuzz-short test-dist ## every check and test (what CI runs)
+test: test-go test-python test-node test-recipes fuzz-short test-dist release-check ## every check and test (what CI runs)
 
 test-go: lint cross ## Go: format, vet, staticcheck, other OSes, tests with -race
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -vet=off -count=1 ./...
 
 test-python: build py-venv ## Python client: ruff, mypy --strict, pytest against bin/sigrpc (in clients/python/.venv)
 	$(PY_TEST_ENV) $(PY_VENV_PY) -m ruff check .
@@ -60,23 +76,30 @@ py-venv: ## make (or remake) clients/python/.venv with the client and its dev ex
 	    && $(PYTHON) -m pip --python $(PY_VENV_PY) install --quiet --disable-pip-version-check pip \
 	    || exit 1; \
 	  fi; \
-	  $(PY_VENV_PY) -m pip install --quiet --disable-pip-version-check -e 'clients/python[dev]' \
+	  $(PY_VENV_PY) -m pip install --quiet --disable-pip-version-check --no-compile -e 'clients/python[dev]' \
 	    && touch $(PY_VENV)/.installed || exit 1; \
 	fi
 
-lint: ## gofmt, go vet and staticcheck
+lint: $(STATICCHECK) ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
+	$(STATICCHECK) ./...
 
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# With CGO_ENABLED=0 and -trimpath, as make dist builds its helpers, so that
+# the standard library compiled for darwin/amd64 and freebsd/amd64 serves
+# both (a cold make test compiles it once per OS, not twice).
 cross: ## vet for the other supported OSes
-	@for os in $(CROSS_OS); do echo "go vet (GOOS=$$os)"; GOOS=$$os $(GO) vet ./sigctl/ ./rpc/ ./cmd/... || exit 1; done
+	@for os in $(CROSS_OS); do echo "go vet (GOOS=$$os)"; GOOS=$$os CGO_ENABLED=0 $(GO) vet -trimpath ./sigctl/ ./rpc/ ./cmd/... || exit 1; done
 
-bench: build ## the whole benchmark table (under 3 minutes): floor, fixtures, sigrpc, clients
+bench: build ## the whole benchmark table (under 5 minutes): floor, fixtures, sigrpc, clients, cold start
 	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
 	./bin/sigrpc-bench -sigrpc $(BIN)
 	@echo; echo "Python client:"; $(MAKE) --no-print-directory bench-python
 	@echo; echo "Node client:"; $(MAKE) --no-print-directory bench-node
+	@echo; echo "Cold start:"; $(MAKE) --no-print-directory bench-coldstart
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 5m)
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
@@ -93,13 +116,37 @@ bench-spin: build ## sigrpc's CPU at three request rates for each --spin, 10 s e
 	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
 	./bin/sigrpc-bench -sigrpc $(BIN) -spincpu 10s
 
+# The helper and lineecho (cmd/sigrpc-bench/lineecho, a minimal Go pipe
+# echo) are built as make dist builds its helpers, static and stripped,
+# into bin/coldstart/. The Python and Node one-shot scripts run against
+# that helper when they exist.
+.PHONY: bench-coldstart
+bench-coldstart: ## cold start (about 90 s): one-shot sigrpc against a minimal Go echo and /bin/kill, CPU per isolated request, Python and Node one-shots
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/coldstart/sigrpc ./cmd/sigrpc
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/coldstart/lineecho ./cmd/sigrpc-bench/lineecho
+	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
+	./bin/sigrpc-bench -coldstart -sigrpc bin/coldstart/sigrpc -echo1 bin/coldstart/lineecho
+	@if [ -f clients/python/bench/coldstart.py ]; then echo; echo "Python one-shot: clients/python/bench/coldstart.py"; \
+	  cd clients/python && SIGRPC_BIN=$(CURDIR)/bin/coldstart/sigrpc $(PYTHON) bench/coldstart.py; fi
+	@if [ -f clients/node/bench/coldstart.mjs ]; then echo; echo "Node one-shot: clients/node/bench/coldstart.mjs"; \
+	  cd clients/node && SIGRPC_BIN=$(CURDIR)/bin/coldstart/sigrpc node bench/coldstart.mjs; fi
+
 bench-go: ## Go micro-benchmarks of the hot paths, with allocation counts
 	$(GO) test -run '^$$' -bench . -benchmem ./rpc/ ./internal/service/ ./sigctl/
 
-test-node: build ## Node client: npm ci, tsc (sources checkJs strict, types/ up to date), node --test against bin/sigrpc
-	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
+test-node: build node-modules ## Node client: tsc (sources checkJs strict, types/ up to date), node --test against bin/sigrpc
 	$(NODE_ENV_) npm run --silent typecheck
 	$(NODE_ENV_) npm test
+
+# npm ci (which starts by deleting node_modules) only when the lockfile or
+# package.json is newer than the last one.
+NODE_MODULES := clients/node/node_modules/.installed
+.PHONY: node-modules
+node-modules: $(NODE_MODULES) ## clients/node/node_modules, by npm ci, when package-lock.json changes
+
+$(NODE_MODULES): clients/node/package.json clients/node/package-lock.json
+	cd clients/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Runs the README's "Editors and shells" recipes as written, headless (about
 # a second); each skips when its tool is missing (bash and jq, nvim, emacs),
@@ -138,16 +185,36 @@ dist-tools: $(DIST_VENV)/.installed ## the Python build tools make dist uses, in
 $(DIST_VENV)/.installed: clients/python/dist-requirements.txt
 	rm -rf $(DIST_VENV)
 	$(PYTHON) -m venv $(DIST_VENV)
-	$(DIST_PY) -m pip install --quiet --disable-pip-version-check -r $<
+	$(DIST_PY) -m pip install --quiet --disable-pip-version-check --no-compile -r $<
 	touch $@
 
-dist: dist-python dist-node ## release artefacts in dist/: helpers, sdist and wheels, npm tarballs (offline)
+dist: dist/.built ## release artefacts in dist/: helpers, sdist and wheels, npm tarballs (offline)
+
+# make dist builds again only when something it packs (or packs from) is
+# newer than dist/.built, so that make release-check and make test-dist
+# after make dist check the very files it wrote: every file of the Go
+# module but tests (the sdist carries all its sources), the clients'
+# packaged files and the build tools.
+DIST_INPUTS := $(shell find . \( -name '.?*' -o -name testdata -o -name node_modules -o -name __pycache__ \
+	-o -path ./bin -o -path ./dist -o -path ./build -o -path ./clients \) -prune \
+	-o -type f -not -name '*_test.go' -print 2>/dev/null) \
+	$(shell find clients/python/src clients/node/src clients/node/types clients/node/npm \
+	-name __pycache__ -prune -o -type f -print 2>/dev/null) \
+	clients/python/hatch_build.py clients/python/pyproject.toml clients/python/README.md \
+	clients/node/index.js clients/node/package.json clients/node/README.md
+
+dist/.built: $(DIST_INPUTS) $(DIST_VENV)/.installed
+	$(MAKE) --no-print-directory dist-python dist-node
+	touch $@
 
 # Every helper is static and carries no build paths; its version is the
 # one VERSION embeds (internal/version).
 dist/bin/sigrpc-%: FORCE
 	CGO_ENABLED=0 GOOS=$(word 1,$(subst -, ,$*)) GOARCH=$(word 2,$(subst -, ,$*)) \
 		$(GO) build -trimpath -ldflags '-s -w' -o $@ ./cmd/sigrpc
+
+.PHONY: dist-helpers
+dist-helpers: $(DIST_HELPERS) ## dist/bin/: the static helpers alone
 
 dist-python: dist-tools $(DIST_HELPERS) ## dist/: the sdist and one wheel per platform with the helper inside
 	rm -f dist/sigrpc-*.tar.gz dist/sigrpc-*.whl
@@ -162,11 +229,42 @@ dist-node: $(DIST_HELPERS) ## dist/npm/: the sigrpc tarball and one per platform
 	rm -rf dist/npm
 	node clients/node/npm/pack.mjs dist/bin dist/npm
 
-# Bounded (well under two minutes): builds everything, then installs the
-# linux wheel and npm tarballs offline in fresh environments and uses them.
-test-dist: dist ## check the artefacts in dist/ and install them offline in fresh environments
+# .ci/run makes these first (make -j3 tools dist-helpers), so that make test
+# itself fetches nothing.
+tools: dist-tools release-tools py-venv node-modules $(STATICCHECK) ## every tool make test installs from PyPI, npm or the Go module proxy (in build/ and the clients' directories)
+
+release-tools: $(RELEASE_VENV)/.installed $(VERDACCIO_DIR)/.installed ## the tools of make release-check and make test-dist, in build/ (needs PyPI and npm once)
+
+$(RELEASE_VENV)/.installed: internal/disttest/release-requirements.txt
+	rm -rf $(RELEASE_VENV)
+	$(PYTHON) -m venv $(RELEASE_VENV)
+	$(RELEASE_PY) -m pip install --quiet --disable-pip-version-check --no-compile -r $<
+	touch $@
+
+$(VERDACCIO_DIR)/.installed: internal/disttest/verdaccio/package.json internal/disttest/verdaccio/package-lock.json
+	rm -rf $(VERDACCIO_DIR)
+	mkdir -p $(VERDACCIO_DIR)
+	cp $^ $(VERDACCIO_DIR)/
+	cd $(VERDACCIO_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Bounded (about a minute): builds everything, installs the linux wheel and
+# npm tarballs offline in fresh environments and uses them, then publishes
+# dist/ to a local pypiserver and verdaccio (127.0.0.1, ports of the
+# moment; stopped by the test that started them) as the release workflow
+# publishes it, and installs with the README's pip install sigrpc and npm
+# install sigrpc, pointed there by PIP_INDEX_URL and npm_config_registry.
+test-dist: dist release-tools ## check dist/, install it offline and through local registries, in fresh environments without Go
 	SIGRPC_DIST=$(CURDIR)/dist SIGRPC_DIST_PYTHON=$(CURDIR)/$(DIST_PY) \
-		$(GO) test -count=1 -v -timeout 5m ./internal/disttest/
+	SIGRPC_RELEASE_PYTHON=$(CURDIR)/$(RELEASE_PY) SIGRPC_VERDACCIO=$(CURDIR)/$(VERDACCIO) \
+		$(GO) test -count=1 -v -timeout 5m -skip '^TestReleaseCheck' ./internal/disttest/
+
+# Everything the release workflow (.github/workflows/release.yml) does
+# before it uploads, on the dist/ that make dist built (once per make run:
+# make test shares it with make test-dist).
+release-check: dist $(RELEASE_VENV)/.installed ## the release's checks on dist/: twine check, auditwheel show, npm publish --dry-run, the workflow's shape
+	SIGRPC_DIST=$(CURDIR)/dist SIGRPC_RELEASE_PYTHON=$(CURDIR)/$(RELEASE_PY) \
+		$(GO) test -count=1 -v -timeout 5m -run '^TestReleaseCheck' ./internal/disttest/
 
 # The method table in README.md and the method reference in PROTOCOL.md are
 # written from internal/service's table, between marker comments;
@@ -183,5 +281,5 @@ set-version: ## set the one version everywhere: make set-version V=x.y.z
 
 FORCE:
 
-clean: ## remove build output (keeps the build/dist-venv tools)
+clean: ## remove build output (keeps the tools in build/)
 	rm -rf bin dist

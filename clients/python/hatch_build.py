@@ -10,10 +10,15 @@ as for any Go build.
 Version: ``internal/version/VERSION``, the file the helper embeds for
 ``sigrpc --version``.
 
-Wheel: the helper goes in at ``sigrpc/_bin/sigrpc`` (mode 0755) with its
-``LICENSE`` beside it, ``sigrpc/_version.py`` is written with the version
-spelt out, and the wheel is tagged ``py3-none-<platform>`` for the platform
-the helper runs on:
+Wheel: the helper goes in as the wheel's script ``sigrpc`` (mode 0755), at
+``sigrpc-<version>.data/scripts/sigrpc``, which pip installs as the
+``sigrpc`` command in the environment's scripts directory (``bin/``), as
+ruff's and uv's wheels ship their binaries: the command on ``PATH`` is the
+helper itself, not a Python wrapper around it, and the Python client runs
+the same file (``sigrpc._cli.installed_helper``). Its ``LICENSE`` goes in
+at ``sigrpc/_bin/LICENSE``, ``sigrpc/_version.py`` is written with the
+version spelt out, and the wheel is tagged ``py3-none-<platform>`` for the
+platform the helper runs on:
 
 - ``SIGRPC_HELPER=path`` bundles a helper built beforehand (``make dist``
   cross-compiles them); ``GOOS`` and ``GOARCH`` must name its platform.
@@ -210,9 +215,9 @@ class SigrpcBuildHook(BuildHookInterface):
             f'__version__ = "{self.metadata.version}"\n',
             "utf-8",
         )
+        build_data["shared_scripts"][str(helper)] = "sigrpc"
         build_data["force_include"].update(
             {
-                str(helper): "sigrpc/_bin/sigrpc",
                 str(module / "LICENSE"): "sigrpc/_bin/LICENSE",
                 str(version_py): "sigrpc/_version.py",
             }

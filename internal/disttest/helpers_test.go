@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,27 @@ func distPython(t *testing.T) string {
 		t.Skip("SIGRPC_DIST_PYTHON is not set: `make test-dist` sets it")
 	}
 	return py
+}
+
+// releasePython is the interpreter that has the release tools (twine,
+// auditwheel, pypiserver, PyYAML): make release-tools' build/release-venv.
+func releasePython(t *testing.T) string {
+	t.Helper()
+	py := os.Getenv("SIGRPC_RELEASE_PYTHON")
+	if py == "" {
+		t.Skip("SIGRPC_RELEASE_PYTHON is not set: `make test-dist` and `make release-check` set it")
+	}
+	return py
+}
+
+// repoRoot is the top of the repository (the tests run in internal/disttest).
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
 
 // needInstallHost skips unless this machine runs one of the Linux helpers;
@@ -284,4 +306,33 @@ func start(t *testing.T, dir string, env []string, name string, args ...string) 
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
 	return out.String(), errOut.String(), err
+}
+
+// distFiles: the wheels and the sdist in dist, which the release uploads.
+func distFiles(t *testing.T, dist string) []string {
+	t.Helper()
+	wheels, _ := filepath.Glob(filepath.Join(dist, "sigrpc-*.whl"))
+	sdists, _ := filepath.Glob(filepath.Join(dist, "sigrpc-*.tar.gz"))
+	if len(wheels) != len(wheelPlatforms) || len(sdists) != 1 {
+		t.Fatalf("%s holds wheels %v and sdists %v; want %d wheels and one sdist", dist, wheels, sdists, len(wheelPlatforms))
+	}
+	return append(wheels, sdists...)
+}
+
+// npmPackageNames: every npm package of a release.
+func npmPackageNames() []string {
+	names := []string{"sigrpc"}
+	for _, p := range npmPlatforms {
+		names = append(names, "@sigrpc/"+p)
+	}
+	return names
+}
+
+func baseNames(paths []string) []string {
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
+	}
+	slices.Sort(names)
+	return names
 }

@@ -1,14 +1,18 @@
 package disttest
 
 import (
+	"bytes"
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sigrpc/sigrpc/internal/version"
 )
@@ -72,10 +76,9 @@ console.log(JSON.stringify({ helper, signal, version }));
 `
 
 // TestPipInstallRunsTheBundledHelper: in a fresh venv, with no Go and no
-// sigrpc on PATH and SIGRPC_BIN unset, pip installs the wheel offline; the
-// sigrpc command it installs prints the version, and sigrpc.Client() finds
-// the helper inside the package (not on PATH, which then holds no sigrpc at
-// all) and kills a child with it.
+// sigrpc on PATH and SIGRPC_BIN unset, pip installs the wheel file offline
+// (the README's way before a release: pip install dist/<wheel>); then
+// checkPipInstalled.
 func TestPipInstallRunsTheBundledHelper(t *testing.T) {
 	t.Parallel()
 	dist := needDist(t)
@@ -88,18 +91,31 @@ func TestPipInstallRunsTheBundledHelper(t *testing.T) {
 	tmp := t.TempDir()
 	tools := toolbin(t, tmp, "sleep")
 	venv := filepath.Join(tmp, "venv")
-	venvBin := filepath.Join(venv, "bin")
-	env := cleanEnv(t, venvBin+":"+tools)
+	env := cleanEnv(t, filepath.Join(venv, "bin")+":"+tools)
 
 	run(t, tmp, env, python, "-m", "venv", venv)
 	run(t, tmp, env, "/bin/sh", "-c", `if command -v go || command -v sigrpc; then exit 1; fi`)
-	run(t, tmp, env, filepath.Join(venvBin, "python"), "-m", "pip", "install",
-		"--no-index", "--disable-pip-version-check", "--quiet", wheels[0])
+	run(t, tmp, env, "/bin/sh", "-c", `pip install --no-index --disable-pip-version-check --quiet "$1"`, "sh", wheels[0])
+	checkPipInstalled(t, dist, tmp, venv, tools)
+}
 
+// checkPipInstalled checks a venv into which pip has just installed sigrpc:
+// the sigrpc command on the venv's PATH is the helper binary itself (not a
+// Python wrapper) and prints the version, starting about as fast as the
+// bare helper; and sigrpc.Client(), run by the venv's python with neither
+// the venv nor any sigrpc on PATH, finds that same file and kills a child
+// with it.
+func checkPipInstalled(t *testing.T, dist, tmp, venv, tools string) {
+	t.Helper()
+	venvBin := filepath.Join(venv, "bin")
+	env := cleanEnv(t, venvBin+":"+tools)
 	out := strings.Split(strings.TrimSpace(run(t, tmp, env, "/bin/sh", "-c", "command -v sigrpc && sigrpc --version")), "\n")
 	if len(out) != 2 || out[0] != filepath.Join(venvBin, "sigrpc") || out[1] != "sigrpc "+version.Version {
 		t.Errorf("sigrpc on the venv's PATH printed %q; want %s, then \"sigrpc %s\"", out, filepath.Join(venvBin, "sigrpc"), version.Version)
 	}
+	command := filepath.Join(venvBin, "sigrpc")
+	bare := filepath.Join(dist, "bin", "sigrpc-linux-"+runtime.GOARCH)
+	checkCommandIsTheHelper(t, command, bare)
 
 	prog := filepath.Join(tmp, "kill_child.py")
 	if err := os.WriteFile(prog, []byte(killChildPy), 0o644); err != nil {
@@ -116,36 +132,99 @@ func TestPipInstallRunsTheBundledHelper(t *testing.T) {
 	if got.Status != -got.Sigterm {
 		t.Errorf("the child ended with status %d, want %d (killed by SIGTERM)", got.Status, -got.Sigterm)
 	}
-	realVenv, err := filepath.EvalSymlinks(venv)
+	realCommand, err := filepath.EvalSymlinks(command)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(got.Helper, realVenv+"/") || !strings.HasSuffix(got.Helper, "/site-packages/sigrpc/_bin/sigrpc") {
-		t.Errorf("the client ran %s, not the helper in the installed package", got.Helper)
+	if got.Helper != realCommand {
+		t.Errorf("the client ran %s, not the helper that the wheel installed, %s", got.Helper, realCommand)
 	}
 	if got.Version != version.Version || got.Metadata != version.Version {
 		t.Errorf("sigrpc.__version__ %q, package metadata %q; the helper is %s", got.Version, got.Metadata, version.Version)
 	}
 }
 
+// checkCommandIsTheHelper: the installed command is the release's helper
+// byte for byte (an ELF executable, no script), and `command --version`
+// takes at most twice as long as the bare helper's: the medians of
+// interleaved runs, with up to three tries, for a loaded machine. A Python
+// entry point would take some 100 ms, against some 3 ms.
+func checkCommandIsTheHelper(t *testing.T, command, bare string) {
+	t.Helper()
+	got, err := os.ReadFile(command)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(got, []byte(elf.ELFMAG)) || !bytes.Equal(got, want) {
+		t.Fatalf("%s is not the helper %s (%d bytes, starting %q)", command, bare, len(got), got[:min(len(got), 16)])
+	}
+	const runs = 15
+	for try := 1; ; try++ {
+		cmdTimes, bareTimes := make([]time.Duration, runs), make([]time.Duration, runs)
+		for i := range runs {
+			cmdTimes[i] = timeRun(t, command, "--version")
+			bareTimes[i] = timeRun(t, bare, "--version")
+		}
+		cmdMedian, bareMedian := median(cmdTimes), median(bareTimes)
+		t.Logf("%s --version: median %v over %d runs; the bare helper's %v", command, cmdMedian, runs, bareMedian)
+		if cmdMedian <= 2*bareMedian {
+			return
+		}
+		if try == 3 {
+			t.Errorf("%s --version takes %v, the bare helper %v: more than twice as long", command, cmdMedian, bareMedian)
+			return
+		}
+	}
+}
+
+// timeRun runs name with args, with no environment, and returns how long
+// it took.
+func timeRun(t *testing.T, name string, args ...string) time.Duration {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = []string{}
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return time.Since(start)
+}
+
+func median(d []time.Duration) time.Duration {
+	d = slices.Clone(d)
+	slices.Sort(d)
+	return d[len(d)/2]
+}
+
 // TestNpmInstallRunsTheBundledHelper: in a fresh npm project, with no Go
 // and no sigrpc on PATH and SIGRPC_BIN unset, npm installs the main tarball
-// and this machine's platform tarball offline, and an ES module kills a
-// child through the helper from @sigrpc/linux-<cpu>.
+// and this machine's platform tarball offline (the README's way before a
+// release); then checkNpmInstalled.
 func TestNpmInstallRunsTheBundledHelper(t *testing.T) {
 	t.Parallel()
 	dist := needDist(t)
 	_, cpu := needInstallHost(t)
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Fatalf("the install tests need npm: %v", err)
-	}
-	if npm, err = filepath.Abs(npm); err != nil {
-		t.Fatal(err)
-	}
 	tmp := t.TempDir()
-	tools := toolbin(t, tmp, "node", "sleep")
-	project := filepath.Join(tmp, "project")
+	tools := toolbin(t, tmp, "node", "npm", "sleep")
+	project := newNpmProject(t, tmp)
+	env := cleanEnv(t, tools,
+		"npm_config_cache="+filepath.Join(tmp, "npm-cache"),
+		"npm_config_update_notifier=false")
+	run(t, project, env, "/bin/sh", "-c", `if command -v go || command -v sigrpc; then exit 1; fi`)
+	run(t, project, env, "npm", "install", "--offline", "--no-audit", "--no-fund", "--loglevel=error",
+		filepath.Join(dist, "npm", fmt.Sprintf("sigrpc-%s.tgz", version.Version)),
+		filepath.Join(dist, "npm", fmt.Sprintf("sigrpc-linux-%s-%s.tgz", cpu, version.Version)))
+	checkNpmInstalled(t, project, env, tools)
+}
+
+// newNpmProject makes an empty npm project (an ES module package) in dir.
+func newNpmProject(t *testing.T, dir string) string {
+	t.Helper()
+	project := filepath.Join(dir, "project")
 	if err := os.Mkdir(project, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -153,14 +232,15 @@ func TestNpmInstallRunsTheBundledHelper(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(project, "package.json"), []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := cleanEnv(t, tools,
-		"npm_config_cache="+filepath.Join(tmp, "npm-cache"),
-		"npm_config_update_notifier=false")
-	run(t, project, env, "/bin/sh", "-c", `if command -v go || command -v sigrpc; then exit 1; fi`)
-	run(t, project, env, npm, "install", "--offline", "--no-audit", "--no-fund", "--loglevel=error",
-		filepath.Join(dist, "npm", fmt.Sprintf("sigrpc-%s.tgz", version.Version)),
-		filepath.Join(dist, "npm", fmt.Sprintf("sigrpc-linux-%s-%s.tgz", cpu, version.Version)))
+	return project
+}
 
+// checkNpmInstalled checks a project into which npm has just installed
+// sigrpc: the helper from @sigrpc/linux-<cpu> prints the version, and an ES
+// module kills a child through the client, which runs that helper.
+func checkNpmInstalled(t *testing.T, project string, env []string, tools string) {
+	t.Helper()
+	_, cpu := needInstallHost(t)
 	bundled := filepath.Join(project, "node_modules", "@sigrpc", "linux-"+cpu, "bin", "sigrpc")
 	if out := strings.TrimSpace(run(t, project, env, bundled, "--version")); out != "sigrpc "+version.Version {
 		t.Errorf("%s --version printed %q, want \"sigrpc %s\"", bundled, out, version.Version)

@@ -23,14 +23,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The platforms a release carries: Go's names and npm's (process.platform, process.arch). */
-const PLATFORMS = [
-  { goos: 'linux', goarch: 'amd64', os: 'linux', cpu: 'x64', label: 'Linux x64' },
-  { goos: 'linux', goarch: 'arm64', os: 'linux', cpu: 'arm64', label: 'Linux arm64' },
-  { goos: 'darwin', goarch: 'amd64', os: 'darwin', cpu: 'x64', label: 'macOS x64' },
-  { goos: 'darwin', goarch: 'arm64', os: 'darwin', cpu: 'arm64', label: 'macOS arm64' },
-  { goos: 'freebsd', goarch: 'amd64', os: 'freebsd', cpu: 'x64', label: 'FreeBSD x64' },
-];
+import { PLATFORMS } from './platforms.mjs';
 
 const client = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(client, '..', '..');

@@ -8,6 +8,8 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._cli import installed_helper
+
 #: How much of the helper's stderr a HelperExited carries.
 STDERR_TAIL_BYTES = 4096
 
@@ -69,7 +71,8 @@ def find_helper(command: str | os.PathLike[str] | None = None) -> str:
 
     1. ``command``, if given (a path, or a name looked up on PATH);
     2. ``$SIGRPC_BIN``, if set;
-    3. the helper bundled in the installed package (``sigrpc/_bin/sigrpc``);
+    3. the helper bundled in the installed package (``sigrpc/_bin/sigrpc``), or
+       the one its platform wheel installed as the ``sigrpc`` command;
     4. ``sigrpc`` on ``PATH``.
 
     An explicit ``command`` or ``$SIGRPC_BIN`` that does not name an
@@ -99,6 +102,10 @@ def find_helper(command: str | os.PathLike[str] | None = None) -> str:
     if _executable(BUNDLED_HELPER):
         return str(BUNDLED_HELPER)
     tried.append(f"the bundled helper {str(BUNDLED_HELPER)!r} (not there)")
+    installed = installed_helper()  # where a platform wheel puts it: the sigrpc command
+    if _executable(installed):
+        return str(installed)
+    tried.append(f"the helper installed with the package {str(installed)!r} (not there)")
     found = shutil.which("sigrpc")
     if found:
         return found
