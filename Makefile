@@ -42,7 +42,8 @@ VERDACCIO     := $(VERDACCIO_DIR)/node_modules/.bin/verdaccio
 .PHONY: dist dist-tools dist-python dist-node test-dist release-tools release-check tools set-version FORCE
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+	  '{t[NR] = $$1; d[NR] = $$2; if (length($$1) > w) w = length($$1)} END {for (i = 1; i <= NR; i++) printf "  make %-*s  %s\n", w, t[i], d[i]}'
 
 build: ## build bin/sigrpc
 	$(GO) build -o $(BIN) ./cmd/sigrpc
