@@ -207,14 +207,14 @@ func TestParentDeathEndsAStalledHelper(t *testing.T) {
 	spawn.WaitFor(t, "the output pipe to fill", func() bool { return pipeBytes(t, g.stdout) >= 64<<10 })
 	g.orphan(t) // the parent exits; stdin stays open, stdout stays full
 	start := time.Now()
-	g.waitExit(t, 5*time.Second)
+	g.waitExit(t, 20*time.Second) // at once, but a loaded machine is slow
 	t.Logf("exited %v after its parent", time.Since(start))
 }
 
 // TestLostReaderEndsTheHelper: the client closes its end of sigrpc's
 // stdout while a wait is pending, its stdin still open and its parent
 // alive: nobody can read the answer, so sigrpc cancels the wait and exits
-// within 5 s, not when the wait's minute is up. This is also what ends a
+// at once, not when the wait's minute is up. This is also what ends a
 // helper whose parent died before sigrpc could start watching it.
 func TestLostReaderEndsTheHelper(t *testing.T) {
 	t.Parallel()
@@ -225,8 +225,8 @@ func TestLostReaderEndsTheHelper(t *testing.T) {
 	start := time.Now()
 	h.Stdout.Close()
 	code := waitExit(t, h)
-	if took := time.Since(start); took > 5*time.Second {
-		t.Fatalf("exited %v after its reader left, want within 5 s", took)
+	if took := time.Since(start); took > 30*time.Second { // far from the wait's minute, loose for a loaded machine
+		t.Fatalf("exited %v after its reader left, want well before the wait's minute", took)
 	}
 	if code != exitFailure {
 		t.Fatalf("exit status %d, want %d: the wait's answer could not be written", code, exitFailure)
