@@ -247,3 +247,15 @@ func InvalidParam(name, problem string) *jsonrpc2.Error {
 	}{name})
 	return e
 }
+
+// Signature returns p as a method's signature lists it: its name, then
+// " = " and its default, or "?" if it is optional without one.
+func (p Param) Signature() string {
+	switch {
+	case p.Default != "":
+		return p.Name + " = " + p.Default
+	case !p.Required:
+		return p.Name + "?"
+	}
+	return p.Name
+}

@@ -179,13 +179,7 @@ func writeMethods(b *strings.Builder, methods []rpc.Method) {
 	for _, m := range methods {
 		var params []string
 		for _, p := range m.Params {
-			s := p.Name
-			if p.Default != "" {
-				s += " = " + p.Default
-			} else if !p.Required {
-				s += "?"
-			}
-			params = append(params, s)
+			params = append(params, p.Signature())
 		}
 		fmt.Fprintf(b, "  %s(%s)\n      %s\n", m.Name, strings.Join(params, ", "), m.Summary)
 		fmt.Fprintf(b, "      {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":%q,\"params\":%s}\n", m.Name, m.Example)

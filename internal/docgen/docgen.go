@@ -296,13 +296,7 @@ func reference(m rpc.Method) (string, error) {
 func signature(m rpc.Method, result *schema) string {
 	var params []string
 	for _, p := range m.Params {
-		s := p.Name
-		if p.Default != "" {
-			s += " = " + p.Default
-		} else if !p.Required {
-			s += "?"
-		}
-		params = append(params, s)
+		params = append(params, p.Signature())
 	}
 	sig := m.Name + "(" + strings.Join(params, ", ") + ")"
 	if r := result.brief(" | ", false); r != "" {
