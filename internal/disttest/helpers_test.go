@@ -336,3 +336,42 @@ func baseNames(paths []string) []string {
 	slices.Sort(names)
 	return names
 }
+
+// needReadmeInstallCommand fails unless the Install section of README.md
+// and of the client's README (clients/<client>/README.md) each give
+// command, in backquotes or as a line of a code block, as the way to
+// install.
+func needReadmeInstallCommand(t *testing.T, client, command string) {
+	t.Helper()
+	for _, readme := range []string{"README.md", filepath.Join("clients", client, "README.md")} {
+		data, err := os.ReadFile(filepath.Join(repoRoot(t), readme))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, section, _ := strings.Cut(string(data), "\n## Install\n")
+		section, _, _ = strings.Cut(section, "\n## ")
+		if !strings.Contains(section, "`"+command+"`") && !slices.Contains(commandLines(section), command) {
+			t.Errorf("the Install section of %s does not give `%s`, which this test runs", readme, command)
+		}
+	}
+}
+
+// commandLines returns the lines of text's code blocks, each without a
+// trailing "  # comment" and surrounding space.
+func commandLines(text string) []string {
+	var lines []string
+	inBlock := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "```") {
+			inBlock = !inBlock
+			continue
+		}
+		if inBlock {
+			if i := strings.Index(line, "  #"); i >= 0 {
+				line = line[:i]
+			}
+			lines = append(lines, strings.TrimSpace(line))
+		}
+	}
+	return lines
+}

@@ -76,26 +76,27 @@ console.log(JSON.stringify({ helper, signal, version }));
 `
 
 // TestPipInstallRunsTheBundledHelper: in a fresh venv, with no Go and no
-// sigrpc on PATH and SIGRPC_BIN unset, pip installs the wheel file offline
-// (the README's way before a release: pip install dist/<wheel>); then
-// checkPipInstalled.
+// sigrpc on PATH and SIGRPC_BIN unset, pip installs from dist/ offline with
+// the command the README and the client's not-found error give before a
+// release, choosing this machine's wheel itself; then checkPipInstalled.
 func TestPipInstallRunsTheBundledHelper(t *testing.T) {
 	t.Parallel()
 	dist := needDist(t)
 	python := distPython(t)
-	arch, _ := needInstallHost(t)
-	wheels, _ := filepath.Glob(filepath.Join(dist, "sigrpc-*-manylinux*_"+arch+".whl"))
-	if len(wheels) != 1 {
-		t.Fatalf("want one manylinux %s wheel in %s, found %v", arch, dist, wheels)
-	}
+	needInstallHost(t)
+	const install = "pip install --no-index --find-links dist sigrpc"
+	needReadmeInstallCommand(t, "python", install)
 	tmp := t.TempDir()
+	if err := os.Symlink(dist, filepath.Join(tmp, "dist")); err != nil {
+		t.Fatal(err)
+	}
 	tools := toolbin(t, tmp, "sleep")
 	venv := filepath.Join(tmp, "venv")
 	env := cleanEnv(t, filepath.Join(venv, "bin")+":"+tools)
 
 	run(t, tmp, env, python, "-m", "venv", venv)
 	run(t, tmp, env, "/bin/sh", "-c", `if command -v go || command -v sigrpc; then exit 1; fi`)
-	run(t, tmp, env, "/bin/sh", "-c", `pip install --no-index --disable-pip-version-check --quiet "$1"`, "sh", wheels[0])
+	run(t, tmp, append(env, "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_QUIET=1"), "/bin/sh", "-c", install)
 	checkPipInstalled(t, dist, tmp, venv, tools)
 }
 
@@ -202,8 +203,9 @@ func median(d []time.Duration) time.Duration {
 
 // TestNpmInstallRunsTheBundledHelper: in a fresh npm project, with no Go
 // and no sigrpc on PATH and SIGRPC_BIN unset, npm installs the main tarball
-// and this machine's platform tarball offline (the README's way before a
-// release); then checkNpmInstalled.
+// and this machine's platform tarball from dist/ offline, with the command
+// the README and the client's not-found error give before a release; then
+// checkNpmInstalled.
 func TestNpmInstallRunsTheBundledHelper(t *testing.T) {
 	t.Parallel()
 	dist := needDist(t)
@@ -214,12 +216,19 @@ func TestNpmInstallRunsTheBundledHelper(t *testing.T) {
 	env := cleanEnv(t, tools,
 		"npm_config_cache="+filepath.Join(tmp, "npm-cache"),
 		"npm_config_update_notifier=false")
+	needReadmeInstallCommand(t, "node", fmt.Sprintf(npmInstallFromDist, "x64"))
+	if err := os.Symlink(dist, filepath.Join(project, "dist")); err != nil {
+		t.Fatal(err)
+	}
 	run(t, project, env, "/bin/sh", "-c", `if command -v go || command -v sigrpc; then exit 1; fi`)
-	run(t, project, env, "npm", "install", "--offline", "--no-audit", "--no-fund", "--loglevel=error",
-		filepath.Join(dist, "npm", fmt.Sprintf("sigrpc-%s.tgz", version.Version)),
-		filepath.Join(dist, "npm", fmt.Sprintf("sigrpc-linux-%s-%s.tgz", cpu, version.Version)))
+	run(t, project, append(env, "npm_config_offline=true", "npm_config_audit=false", "npm_config_fund=false", "npm_config_loglevel=error"),
+		"/bin/sh", "-c", fmt.Sprintf(npmInstallFromDist, cpu))
 	checkNpmInstalled(t, project, env, tools)
 }
+
+// npmInstallFromDist is the README's install command before a release, for
+// Linux on the CPU its %s names (x64 in the README).
+const npmInstallFromDist = "npm install dist/npm/sigrpc-[0-9]*.tgz dist/npm/sigrpc-linux-%s-*.tgz"
 
 // newNpmProject makes an empty npm project (an ES module package) in dir.
 func newNpmProject(t *testing.T, dir string) string {

@@ -52,8 +52,10 @@ export function findHelper(command) {
   const err = /** @type {Error & {code: 'ENOENT', errno: number, syscall: string, tried: string[]}} */ (
     new Error(
       `sigrpc helper not found; tried ${tried.join(', ')}. ` +
-        `Install it with \`npm install sigrpc\` (which installs ${PLATFORM_PACKAGE}, the helper for this platform), ` +
-        'or build it with `go build ./cmd/sigrpc` in the sigrpc repository and set SIGRPC_BIN to its path ' +
+        `Install it with \`npm install sigrpc\` once sigrpc is released on npm (it installs ${PLATFORM_PACKAGE}, ` +
+        'the helper for this platform); until then, in a clone of the sigrpc repository, `make dist` builds the packages ' +
+        `and \`npm install dist/npm/sigrpc-[0-9]*.tgz dist/npm/sigrpc-${process.platform}-${process.arch}-*.tgz\` ` +
+        'installs them; or build the helper alone with `go build ./cmd/sigrpc` and set SIGRPC_BIN to its path ' +
         '(or pass { command })',
     )
   );

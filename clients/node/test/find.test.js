@@ -54,6 +54,9 @@ describe('finding the helper', { timeout: 20_000 }, () => {
       "'sigrpc' on PATH (not found)",
     ]);
     assert.match(err.message, /npm install sigrpc/);
+    assert.match(err.message, /once sigrpc is released on npm/);
+    assert.ok(err.message.includes(`make dist`), err.message);
+    assert.ok(err.message.includes(`dist/npm/sigrpc-${process.platform}-${process.arch}-*.tgz`), err.message);
     assert.match(err.message, new RegExp(`installs ${PLATFORM_PACKAGE}`));
     assert.match(err.message, /go build \.\/cmd\/sigrpc/);
     assert.match(err.message, /SIGRPC_BIN/);

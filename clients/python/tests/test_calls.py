@@ -198,33 +198,31 @@ def _fake_helper(path: Path) -> Path:
 def test_the_helper_is_found_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     explicit = _fake_helper(tmp_path / "explicit" / "sigrpc")
     env = _fake_helper(tmp_path / "env" / "sigrpc")
-    bundled = _fake_helper(tmp_path / "pkg" / "_bin" / "sigrpc")
+    installed = _fake_helper(tmp_path / "venv" / "bin" / "sigrpc")
     on_path = _fake_helper(tmp_path / "path" / "sigrpc")
     monkeypatch.setenv("SIGRPC_BIN", str(env))
-    monkeypatch.setattr(_spawn, "BUNDLED_HELPER", bundled)
+    monkeypatch.setattr(_spawn, "installed_helper", lambda: installed)
     monkeypatch.setenv("PATH", str(on_path.parent))
     assert sigrpc.find_helper(explicit) == str(explicit)
     assert sigrpc.find_helper() == str(env)
     monkeypatch.delenv("SIGRPC_BIN")
-    assert sigrpc.find_helper() == str(bundled)
-    bundled.chmod(0o644)  # there but not executable: skipped
+    assert sigrpc.find_helper() == str(installed)
+    installed.chmod(0o644)  # there but not executable: skipped
     assert sigrpc.find_helper() == str(on_path)
-
-
-def test_the_bundled_helper_lives_in_the_package() -> None:
-    assert Path(sigrpc.__file__).parent / "_bin" / "sigrpc" == _spawn.BUNDLED_HELPER
 
 
 def test_missing_helper_says_what_it_tried_and_how_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SIGRPC_BIN", raising=False)
-    monkeypatch.setattr(_spawn, "BUNDLED_HELPER", tmp_path / "_bin" / "sigrpc")
+    monkeypatch.setattr(_spawn, "installed_helper", lambda: tmp_path / "bin" / "sigrpc")
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(FileNotFoundError) as missing:
         sigrpc.Client()
     text = str(missing.value)
-    for part in ("$SIGRPC_BIN (not set)", "bundled", "on PATH", "pip install sigrpc",
+    for part in ("$SIGRPC_BIN (not set)", "installed with the package", "on PATH",
+                 "pip install sigrpc once sigrpc is released on PyPI",
+                 "make dist", "pip install --no-index --find-links dist sigrpc",
                  "go build ./cmd/sigrpc"):
         assert part in text
     with pytest.raises(FileNotFoundError, match="command='/nonexistent/sigrpc'"):

@@ -6,7 +6,6 @@ import os
 import shutil
 from collections import deque
 from collections.abc import Sequence
-from pathlib import Path
 
 from ._cli import installed_helper
 
@@ -24,13 +23,14 @@ MAX_SPIN = 1e-3
 #: a client that does not only takes a CPU from it.
 DEFAULT_SPIN = 50e-6
 
-#: Where a platform wheel puts the helper, inside the installed package.
-BUNDLED_HELPER = Path(__file__).resolve().parent / "_bin" / "sigrpc"
-
+#: How to get a helper, as the not-found errors say it: every command in it
+#: works before the first release reaches PyPI.
 INSTALL_HINT = (
-    "install a platform wheel, which carries the helper (pip install sigrpc), "
-    "or build it from a clone of the repository (go build ./cmd/sigrpc) and set "
-    "SIGRPC_BIN to the binary, or pass Client(command=...)"
+    "install a platform wheel, which carries the helper: pip install sigrpc "
+    "once sigrpc is released on PyPI; until then, in a clone of the repository, "
+    "make dist builds the wheels and pip install --no-index --find-links dist sigrpc "
+    "installs this platform's; or build the helper alone (go build ./cmd/sigrpc) "
+    "and set SIGRPC_BIN to the binary, or pass Client(command=...)"
 )
 
 
@@ -71,8 +71,8 @@ def find_helper(command: str | os.PathLike[str] | None = None) -> str:
 
     1. ``command``, if given (a path, or a name looked up on PATH);
     2. ``$SIGRPC_BIN``, if set;
-    3. the helper bundled in the installed package (``sigrpc/_bin/sigrpc``), or
-       the one its platform wheel installed as the ``sigrpc`` command;
+    3. the helper its platform wheel installed as the ``sigrpc`` command,
+       wherever the installer put it (see ``installed_helper``);
     4. ``sigrpc`` on ``PATH``.
 
     An explicit ``command`` or ``$SIGRPC_BIN`` that does not name an
@@ -99,9 +99,6 @@ def find_helper(command: str | os.PathLike[str] | None = None) -> str:
             f"sigrpc helper not found: $SIGRPC_BIN={env!r} is not an executable; {INSTALL_HINT}"
         )
     tried.append("$SIGRPC_BIN (not set)")
-    if _executable(BUNDLED_HELPER):
-        return str(BUNDLED_HELPER)
-    tried.append(f"the bundled helper {str(BUNDLED_HELPER)!r} (not there)")
     installed = installed_helper()  # where a platform wheel puts it: the sigrpc command
     if _executable(installed):
         return str(installed)
