@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,6 +148,35 @@ func TestEchoedTextIsValidUTF8Everywhere(t *testing.T) {
 					t.Errorf("%s: the id is not echoed as AppendEcho echoes it: %s", what, out.Bytes())
 				}
 			}
+		}
+	}
+}
+
+// TestAppendStringWritesWhatEncodingJSONWrites: for every kind of byte a
+// string can hold, AppendString writes what encoding/json writes with
+// HTML escaping off, and the literal decodes back to the string (or to it
+// with invalid bytes replaced by U+FFFD, as encoding/json also decodes).
+func TestAppendStringWritesWhatEncodingJSONWrites(t *testing.T) {
+	cases := []string{"", "plain", `jsonrpc must be "2.0"`, `back\slash`, "a\nb\rc\td\be\ff",
+		"\x00\x01\x1f\x7f", "é ü 雪 🙂", "\u2028\u2029", "\xff", "a\xc3", "\xed\xa0\x80", "<&>"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		got := AppendString([]byte("x"), s)
+		if string(got) != "x"+strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("AppendString(%q) = %s, encoding/json writes %s", s, got[1:], want.Bytes())
 		}
 	}
 }

@@ -33,11 +33,16 @@ var (
 // requestError returns an error whose data.reason names the problem, so
 // that a client can fix its request.
 func requestError(code int64, message, reason string) *jsonrpc2.Error {
-	e := &jsonrpc2.Error{Code: code, Message: message}
-	e.SetError(struct {
-		Reason string `json:"reason"`
-	}{reason})
-	return e
+	return errorWithData(code, message, "reason", reason)
+}
+
+// errorWithData returns an error whose data is the object {key: value},
+// written without encoding/json so that the package's init, which makes
+// the fixed errors, does not pay for its first use at every start.
+func errorWithData(code int64, message, key, value string) *jsonrpc2.Error {
+	data := AppendString(append(AppendString([]byte{'{'}, key), ':'), value)
+	raw := json.RawMessage(append(data, '}'))
+	return &jsonrpc2.Error{Code: code, Message: message, Data: &raw}
 }
 
 // parseRequest validates b, a message with no surrounding whitespace, as
@@ -141,7 +146,7 @@ func appendError(dst, id []byte, e *jsonrpc2.Error) []byte {
 	dst = append(dst, `,"error":{"code":`...)
 	dst = strconv.AppendInt(dst, e.Code, 10)
 	dst = append(dst, `,"message":`...)
-	dst = appendString(dst, e.Message)
+	dst = AppendString(dst, e.Message)
 	if e.Data != nil {
 		dst = append(dst, `,"data":`...)
 		dst = append(dst, *e.Data...)
@@ -243,15 +248,54 @@ func hexEscape(b []byte) (rune, bool) {
 	return u, true
 }
 
-// appendString appends s as a JSON string literal.
-func appendString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			b, _ := json.Marshal(s)
-			return append(dst, b...)
-		}
-	}
+// AppendString appends s as a JSON string literal: '"' and '\\' escaped,
+// control characters as \b, \f, \n, \r, \t or \u00XX, U+2028 and U+2029 as \u
+// escapes, and each byte that is not part of valid UTF-8 as \ufffd, as
+// encoding/json writes them (it also escapes <, > and &; this does not).
+func AppendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
-	dst = append(dst, s...)
+	start := 0 // s[start:i] is still to be appended as it is
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		var esc string
+		n := 1
+		switch {
+		case c == '"' || c == '\\':
+			esc = "\\" + string(c)
+		case c == '\n':
+			esc = `\n`
+		case c == '\r':
+			esc = `\r`
+		case c == '\t':
+			esc = `\t`
+		case c == '\b':
+			esc = `\b`
+		case c == '\f':
+			esc = `\f`
+		case c < 0x20:
+			esc = `\u00` + string(hex[c>>4]) + string(hex[c&0xf])
+		default:
+			var r rune
+			r, n = utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && n == 1:
+				esc = `\ufffd`
+			case r == '\u2028' || r == '\u2029':
+				esc = `\u202` + string(hex[r&0xf])
+			default:
+				i += n
+				continue
+			}
+		}
+		dst = append(append(dst, s[start:i]...), esc...)
+		i += n
+		start = i
+	}
+	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }

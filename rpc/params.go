@@ -238,14 +238,7 @@ func decodeInteger(raw []byte, p Param, v *Value) *jsonrpc2.Error {
 // data.param naming it; problem completes the sentence
 // `invalid params: "name" ...`.
 func InvalidParam(name, problem string) *jsonrpc2.Error {
-	e := &jsonrpc2.Error{
-		Code:    jsonrpc2.CodeInvalidParams,
-		Message: fmt.Sprintf("invalid params: %q %s", name, problem),
-	}
-	e.SetError(struct {
-		Param string `json:"param"`
-	}{name})
-	return e
+	return errorWithData(jsonrpc2.CodeInvalidParams, fmt.Sprintf("invalid params: %q %s", name, problem), "param", name)
 }
 
 // Signature returns p as a method's signature lists it: its name, then

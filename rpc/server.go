@@ -487,11 +487,7 @@ func (s *Server) lookup(req *request) (*Method, *jsonrpc2.Error) {
 		name, _ := unquote(raw)
 		if m = s.find([]byte(name)); m == nil {
 			req.method = name
-			e := &jsonrpc2.Error{Code: jsonrpc2.CodeMethodNotFound, Message: "Method not found"}
-			e.SetError(struct {
-				Method string `json:"method"`
-			}{name})
-			return nil, e
+			return nil, errorWithData(jsonrpc2.CodeMethodNotFound, "Method not found", "method", name)
 		}
 	}
 	req.method = m.Name

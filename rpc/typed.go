@@ -396,6 +396,5 @@ func annotate(s string, tag reflect.StructTag) (string, error) {
 
 // quote returns s as a JSON string.
 func quote(s string) string {
-	b, _ := json.Marshal(s) // a string always encodes
-	return string(b)
+	return string(AppendString(nil, s))
 }

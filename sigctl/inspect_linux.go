@@ -134,7 +134,17 @@ func (p *Process) statInfo() (Info, error) {
 // namespace's, as when sigrpc was entered into a pid namespace (nsenter
 // -p) without its mount namespace: the details there cannot be matched to
 // a process, so the checks that need them fail closed.
-var errForeignProc = fmt.Errorf("/proc belongs to another pid namespace: %w", errors.ErrUnsupported)
+var errForeignProc error = foreignProcError{}
+
+// foreignProcError is errForeignProc's type: an error made with fmt.Errorf
+// would cost every start of the helper fmt's first use.
+type foreignProcError struct{}
+
+func (foreignProcError) Error() string {
+	return "/proc belongs to another pid namespace: " + errors.ErrUnsupported.Error()
+}
+
+func (foreignProcError) Unwrap() error { return errors.ErrUnsupported }
 
 // procIsOurs reports whether /proc shows this process under the pid it
 // has in its own pid namespace, that is, whether /proc numbers processes

@@ -2,6 +2,7 @@ package sigctl
 
 import (
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -64,7 +65,7 @@ func parseRealTime(name []byte) (Signum, bool) {
 
 // rtNames are the real-time names as bash's kill -l writes them, indexed
 // by number - rtMin.
-var rtNames = buildRealTimeNames()
+var rtNames = sync.OnceValue(buildRealTimeNames)
 
 func buildRealTimeNames() []string {
 	names := make([]string, rtMax-rtMin+1)
@@ -89,5 +90,5 @@ func realTimeName(n Signum) (string, bool) {
 	if n < rtMin || n > rtMax {
 		return "", false
 	}
-	return rtNames[n-rtMin], true
+	return rtNames()[n-rtMin], true
 }

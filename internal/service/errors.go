@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"syscall"
 
 	"github.com/sourcegraph/jsonrpc2"
@@ -37,19 +38,10 @@ func rpcError(err error) error {
 	var pidErr *sigctl.PIDError
 	switch {
 	case errors.As(err, &osErr):
-		e := &jsonrpc2.Error{Code: CodeOSError, Message: osErr.Text()}
-		e.SetError(struct {
-			Errno  string `json:"errno"`
-			Errnum int    `json:"errnum"`
-			Reason string `json:"reason,omitempty"`
-		}{osErr.Name(), int(osErr.Errno), osErr.Reason})
-		return e
+		return osError(osErr)
 	case errors.As(err, &policyErr):
-		e := &jsonrpc2.Error{Code: CodePolicy, Message: "refused by policy: " + policyErr.Reason}
-		e.SetError(struct {
-			Reason string `json:"reason"`
-		}{policyErr.Reason})
-		return e
+		data := rpc.AppendString([]byte(`{"reason":`), policyErr.Reason)
+		return withData(&jsonrpc2.Error{Code: CodePolicy, Message: "refused by policy: " + policyErr.Reason}, append(data, '}'))
 	case errors.As(err, &pidErr):
 		return rpc.InvalidParam("pid", pidErr.Problem)
 	case errors.Is(err, errors.ErrUnsupported):
@@ -58,21 +50,36 @@ func rpcError(err error) error {
 	return err
 }
 
+// osError is the -32000 error for e: data has errno, errnum and, when e
+// has one, reason. It writes data by hand: the server makes Busy and
+// BatchFull at every start, and encoding/json's first use would cost a
+// one-shot run more than its one call.
+func osError(e *sigctl.OSError) *jsonrpc2.Error {
+	data := rpc.AppendString([]byte(`{"errno":`), e.Name())
+	data = strconv.AppendInt(append(data, `,"errnum":`...), int64(e.Errno), 10)
+	if e.Reason != "" {
+		data = rpc.AppendString(append(data, `,"reason":`...), e.Reason)
+	}
+	return withData(&jsonrpc2.Error{Code: CodeOSError, Message: e.Text()}, append(data, '}'))
+}
+
+// withData sets e's data to the JSON object data.
+func withData(e *jsonrpc2.Error, data json.RawMessage) *jsonrpc2.Error {
+	e.Data = &data
+	return e
+}
+
 // Busy is the error for a blocking call beyond the server's limit, as
 // kill(2) would say it: -32000 EAGAIN.
 func Busy() *jsonrpc2.Error {
-	var e *jsonrpc2.Error
-	errors.As(rpcError(&sigctl.OSError{Errno: syscall.EAGAIN, Reason: "too many blocking calls in flight"}), &e)
-	return e
+	return osError(&sigctl.OSError{Errno: syscall.EAGAIN, Reason: "too many blocking calls in flight"})
 }
 
 // BatchFull is the error for a batch member left unrun because the
 // answers held for unfinished batches reached the output bound, as
 // kill(2) would say it: -32000 EAGAIN.
 func BatchFull() *jsonrpc2.Error {
-	var e *jsonrpc2.Error
-	errors.As(rpcError(&sigctl.OSError{Errno: syscall.EAGAIN, Reason: "batch answers over the output limit"}), &e)
-	return e
+	return osError(&sigctl.OSError{Errno: syscall.EAGAIN, Reason: "batch answers over the output limit"})
 }
 
 // signalNumber resolves a signal param: a name is looked up (an unknown
