@@ -326,6 +326,7 @@ func slowAuditLog(t *testing.T) (string, func() string) {
 // loss is reported; once the reader reads, lines are written again, whole.
 // With stop, the helper stops within the bound and exits 1.
 func TestAuditLogThatHangs(t *testing.T) {
+	t.Parallel()
 	const calls = 60 // lines of about 150 bytes: a page holds 27
 	kill := func(id int) string { return auditCallLine(id, "kill", fmt.Sprintf(`[%d,"NONE"]`, auditAbsent)) }
 	t.Run("continue", func(t *testing.T) {

@@ -177,6 +177,7 @@ func TestClosedStdioAtStartExitsOne(t *testing.T) {
 // reopens the audit log) and real-time signal 34 (which Go reserves) are
 // ignored: the call goes on, and the helper ends with its input.
 func TestStopSignalsLeaveNothingStopped(t *testing.T) {
+	t.Parallel()
 	const depth = 300
 	for _, c := range []struct {
 		name      string

@@ -16,6 +16,7 @@ import (
 // and a frame declaring 2^40 bytes: each gets an error, the next request
 // is answered, and the helper's peak memory stays under 64 MiB.
 func TestHugeMessagesUseBoundedMemory(t *testing.T) {
+	t.Parallel()
 	const size = 64 << 20
 	probe := `{"jsonrpc":"2.0","id":2,"method":"signum","params":["INT"]}`
 	for _, tc := range []struct {
@@ -85,6 +86,7 @@ func TestStalledReaderLosesNothing(t *testing.T) {
 // TestInvalidStormKeepsEveryValidAnswer interleaves malformed messages of
 // every kind with valid requests.
 func TestInvalidStormKeepsEveryValidAnswer(t *testing.T) {
+	t.Parallel()
 	bad := []string{"{", "null", "[]", `{"jsonrpc":"1.0","id":1,"method":"x"}`, `{"id":true}`, "\x00\xff", `[1,2,3]`,
 		strings.Repeat("[", 10000), `{"jsonrpc":"2.0","id":1,"method":"signum","params":[1.5]}`, "\r"}
 	var in strings.Builder
@@ -120,6 +122,7 @@ func TestMillionPipelinedRequests(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
+	t.Parallel()
 	const total, window = 1_000_000, 256
 	h := startPlain(t) // the race detector's own memory would hide ours
 	h.Send(t, `{"jsonrpc":"2.0","id":-1,"method":"signum","params":["TERM"]}`+"\n")

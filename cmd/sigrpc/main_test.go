@@ -23,6 +23,7 @@ import (
 // the Python and Node clients do: with stdin closed after the input, and
 // kept open (internal/conformance runs both).
 func TestConformanceVectors(t *testing.T) {
+	t.Parallel()
 	conformance.Runner{Exchange: binaryExchange, Check: func(t *testing.T, method string, result json.RawMessage) {
 		t.Helper()
 		if err := results.Check(method, result); err != nil {

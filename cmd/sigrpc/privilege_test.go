@@ -26,6 +26,7 @@ const doubleForkers = `for w in 1 2 3 4; do sh -c 'trap "" TERM; go=0; trap "go=
 // by listing, a sleep escapes when its parent exits between two listings,
 // and the result says so (complete: false).
 func TestTerminateTreeDoubleForkers(t *testing.T) {
+	t.Parallel()
 	t.Run("fork events", func(t *testing.T) {
 		if !proctest.ForkEventsExpected() {
 			t.Skip("fork events need root in the initial pid and user namespaces")

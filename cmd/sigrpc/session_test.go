@@ -145,6 +145,7 @@ func TestStalledClientKeepsTheHelperSmall(t *testing.T) {
 // output nobody reads within the 2 s shutdown deadline plus a margin,
 // with a non-zero status since answers were left unwritten.
 func TestSIGTERMEndsAStalledHelper(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()

@@ -1,4 +1,4 @@
-"""Load and faults: a million pipelined calls, and a client killed mid-flight."""
+"""Load and faults: many pipelined calls, and a client killed mid-flight."""
 
 from __future__ import annotations
 
@@ -33,8 +33,10 @@ def gone_or_zombie(pid: int) -> bool:
 
 
 @pytest.mark.timeout(120)
-def test_million_pipelined_calls_none_lost() -> None:
-    total, workers = 1_000_000, 256
+def test_pipelined_calls_none_lost() -> None:
+    # 200,000: hundreds of times the window, at a fifth of a million's time
+    # (the helper's own million is cmd/sigrpc's TestMillionPipelinedRequests)
+    total, workers = 200_000, 256
 
     async def main() -> tuple[int, int]:
         async with AsyncClient() as c:
@@ -53,7 +55,7 @@ def test_million_pipelined_calls_none_lost() -> None:
             return before, vm_hwm_kib(c.pid)
 
     before, after = asyncio.run(main())
-    print(f"helper VmHWM {before} KiB before, {after} KiB after 1M calls")
+    print(f"helper VmHWM {before} KiB before, {after} KiB after {total} calls")
     assert after < before + 8 * 1024
 
 
