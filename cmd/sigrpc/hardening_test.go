@@ -75,7 +75,7 @@ func TestStalledReaderLosesNothing(t *testing.T) {
 		w.Flush()
 	}()
 	// The helper blocks on the full pipe.
-	spawn.WaitFor(t, "the output pipe to fill", func() bool { return pipeBytes(t, h.Stdout) >= 64<<10 })
+	spawn.WaitFor(t, "the output pipe to fill", func() bool { return outputFull(t, h.Pid) })
 	for i := range n {
 		if got, want := h.Next(t), fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":15}`, i); got != want {
 			t.Fatalf("answer %d: %s, want %s", i, got, want)

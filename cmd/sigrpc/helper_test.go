@@ -181,6 +181,25 @@ func readFramed(t *testing.T, h *spawn.Proc, framing string) string {
 	return ""
 }
 
+// outputFull reports whether the pipe that is process pid's stdout has
+// no room for another write, as poll(2) sees it from a writer: every one
+// of its buffers is in use. Its byte count cannot tell: writes that leave
+// pages part-filled fill a pipe with less than its 64 KiB.
+func outputFull(t *testing.T, pid int) bool {
+	t.Helper()
+	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/fd/1", unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("opening the stdout of process %d: %v", pid, err)
+	}
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	n, err := unix.Poll(fds, 0)
+	if err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	return n == 0
+}
+
 // pipeBytes returns how many bytes wait in the pipe f (either end) to be
 // read.
 func pipeBytes(t *testing.T, f *os.File) int {

@@ -73,7 +73,7 @@ func stalledHelper(t *testing.T, args ...string) *spawn.Proc {
 	t.Helper()
 	h := startPlain(t, args...)
 	go fillOutput(h.Stdin)
-	spawn.WaitFor(t, "the output pipe to fill", func() bool { return pipeBytes(t, h.Stdout) >= 64<<10 })
+	spawn.WaitFor(t, "the output pipe to fill", func() bool { return outputFull(t, h.Pid) })
 	return h
 }
 
@@ -205,7 +205,7 @@ func TestParentDeathEndsAStalledHelper(t *testing.T) {
 	t.Parallel()
 	g := startGrandchild(t, plainBinPath)
 	go fillOutput(g.stdin)
-	spawn.WaitFor(t, "the output pipe to fill", func() bool { return pipeBytes(t, g.stdout) >= 64<<10 })
+	spawn.WaitFor(t, "the output pipe to fill", func() bool { return outputFull(t, g.pid) })
 	g.orphan(t) // the parent exits; stdin stays open, stdout stays full
 	start := time.Now()
 	g.waitExit(t, 20*time.Second) // at once, but a loaded machine is slow
@@ -289,7 +289,7 @@ type grandchild struct {
 	*testio.Conn           // on sigrpc's stdin and stdout
 	stdin, stdout *os.File // the test's ends of them
 	sh            *spawn.Proc
-	pidfd         int
+	pid, pidfd    int // sigrpc's
 }
 
 // startGrandchild starts the sigrpc at path as a grandchild. When the test
@@ -319,7 +319,7 @@ func startGrandchild(t *testing.T, path string) *grandchild {
 		unix.Close(pidfd)
 		t.Fatalf("process %d is not the shell's child", pid)
 	}
-	g := &grandchild{Conn: testio.NewConn(inW, outR), stdin: inW, stdout: outR, sh: sh, pidfd: pidfd}
+	g := &grandchild{Conn: testio.NewConn(inW, outR), stdin: inW, stdout: outR, sh: sh, pid: pid, pidfd: pidfd}
 	t.Cleanup(func() {
 		inW.Close()
 		if !g.exited(10 * time.Second) {
