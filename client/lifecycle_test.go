@@ -43,6 +43,12 @@ func TestCloseFailsPendingCalls(t *testing.T) {
 	rec := newRecorder()
 	c := newClient(t, nil, rec.opt())
 	ctx := testCtx(t)
+	// The helper catches SIGTERM once a session lasts; a wait with a
+	// timeout is answered only once it does.
+	if exited, err := c.Wait(ctx, absentPID, time.Millisecond); !exited || err != nil {
+		t.Fatalf("Wait on an absent pid: %v, %v", exited, err)
+	}
+	rec.await(t, "wait")
 	errs := make(chan error, 2)
 	go func() { _, err := c.Wait(ctx, sleeper.Process.Pid, -1); errs <- err }()
 	go func() { _, err := c.Wait(ctx, sleeper.Process.Pid, time.Hour); errs <- err }()

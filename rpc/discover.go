@@ -43,7 +43,7 @@ func openRPCDocument(methods []*Method, version string) []byte {
 		}
 		out := method{Name: m.Name, Summary: m.Summary, ParamStructure: "either", Params: []schemaParam{},
 			Result: result{Name: m.Name + "Result", Schema: json.RawMessage(schema)}}
-		for _, p := range m.Params {
+		for _, p := range m.ParamList() {
 			out.Params = append(out.Params, schemaParam{Name: p.Name, Summary: p.Summary, Required: p.Required, Schema: p.schema()})
 		}
 		doc.Methods = append(doc.Methods, out)

@@ -25,7 +25,15 @@ import (
 type Method struct {
 	Name    string
 	Summary string
-	Params  []Param
+	// Params are the method's params, in positional order. Define leaves
+	// it empty and derives them when they are first asked for: read them
+	// with ParamList.
+	Params []Param
+	// paramsOf derives the params of a Method made by Define.
+	paramsOf func() []Param
+	// decoded is ParamList with the defaults decoded, made by NewServer
+	// when the method is first called.
+	decoded func() []Param
 	// Result is a JSON Schema of the result, as JSON text. Define leaves
 	// it empty and derives the schema when it is first asked for: read it
 	// with ResultSchema.
@@ -46,6 +54,16 @@ type Method struct {
 	// session is told to stop; a blocking method must then return
 	// promptly.
 	Call func(ctx context.Context, args *Args, dst []byte) ([]byte, error)
+}
+
+// ParamList returns m's params: Params, or, for a Method made by Define,
+// the params derived from its params type. The caller must not modify
+// the slice.
+func (m *Method) ParamList() []Param {
+	if m.Params == nil && m.paramsOf != nil {
+		return m.paramsOf()
+	}
+	return m.Params
 }
 
 // ResultSchema returns m's result schema: Result, or, for a Method made
@@ -142,13 +160,21 @@ func NewServer(methods []Method, opts Options) *Server {
 	methods = append(slices.Clone(methods), discoverMethod(doc))
 	for i := range methods {
 		m := &methods[i]
-		if s.find([]byte(m.Name)) != nil || len(m.Params) > maxParams {
-			panic(fmt.Sprintf("rpc: bad method table entry %q", m.Name))
+		if s.find([]byte(m.Name)) != nil {
+			panic(fmt.Sprintf("rpc: method %q listed twice", m.Name))
 		}
-		m.Params = slices.Clone(m.Params)
-		for j := range m.Params {
-			m.Params[j].decodeDefault()
-		}
+		// Each method's params are derived and checked, and their defaults
+		// decoded, when it is first called: a one-shot run pays for one.
+		m.decoded = sync.OnceValue(func() []Param {
+			params := slices.Clone(m.ParamList())
+			if len(params) > maxParams {
+				panic(fmt.Sprintf("rpc: method %q has more than %d params", m.Name, maxParams))
+			}
+			for j := range params {
+				params[j].decodeDefault()
+			}
+			return params
+		})
 		s.methods = append(s.methods, m)
 	}
 	return s
@@ -457,7 +483,7 @@ func (ss *session) handle(msg []byte, r reply) {
 	}
 	m, err := ss.srv.lookup(req)
 	if err == nil {
-		err = decodeParams(req.params, m.Params, &ss.args)
+		err = decodeParams(req.params, m.decoded(), &ss.args)
 	}
 	if ss.debug {
 		ss.srv.opts.Logger.Debug("request", "method", req.method, "id", string(req.id), "params", string(req.params))

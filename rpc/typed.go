@@ -11,8 +11,8 @@ import (
 	"unsafe"
 )
 
-// Define returns m with its Params, Result and Call made from the types of
-// call: the fields of P are the params, and R is the result. m gives the
+// Define returns m with its params, result schema and Call made from the
+// types of call: the fields of P are the params, and R is the result. m gives the
 // rest (Name, Summary, Example, Blocking).
 //
 // Each field of P is one param, in declaration order (the order of
@@ -32,22 +32,30 @@ import (
 // The result is encoded as encoding/json encodes R, and its JSON Schema,
 // which rpc.discover publishes, is derived from R: see SchemaOf.
 //
-// Define panics on what can only be a bug in a method table: a params
-// type or tag it cannot read, or m with Params, Result or Call already
-// set; a result type without a schema panics when the schema is first
-// asked for (see Method.ResultSchema).
+// Both are derived when first asked for (ParamList and ResultSchema; a
+// server asks for the params when the method is first called), so that a
+// one-shot run pays only for the method it calls.
+//
+// Define panics on m with Params, Result or Call already set; a params
+// type or tag it cannot read, or a result type without a schema, panics
+// when first asked for. Either can only be a bug in a method table.
 func Define[P, R any](m Method, call func(ctx context.Context, params P) (R, error)) Method {
 	if m.Params != nil || m.Result != "" || m.Call != nil {
 		panic("rpc: Define " + m.Name + ": Params, Result and Call come from the types")
 	}
-	fields, params, err := paramsOf(reflect.TypeFor[P]())
-	if err != nil {
-		panic("rpc: Define " + m.Name + ": " + err.Error())
-	}
-	m.Params = params
-	// The result schema is derived when first asked for (ResultSchema):
-	// a one-shot run that never serves rpc.discover does not pay for it.
 	name := m.Name
+	type plan struct {
+		fields []paramField
+		params []Param
+	}
+	planOf := sync.OnceValue(func() plan {
+		fields, params, err := paramsOf(reflect.TypeFor[P]())
+		if err != nil {
+			panic("rpc: Define " + name + ": " + err.Error())
+		}
+		return plan{fields, params}
+	})
+	m.paramsOf = func() []Param { return planOf().params }
 	m.resultOf = sync.OnceValue(func() string {
 		schema, err := schemaOf(reflect.TypeFor[R]())
 		if err != nil {
@@ -57,7 +65,7 @@ func Define[P, R any](m Method, call func(ctx context.Context, params P) (R, err
 	})
 	m.Call = func(ctx context.Context, args *Args, dst []byte) ([]byte, error) {
 		var p P // on the stack: fill writes through its address, which does not escape
-		fill(unsafe.Pointer(&p), fields, args)
+		fill(unsafe.Pointer(&p), planOf().fields, args)
 		r, err := call(ctx, p)
 		if err != nil {
 			return nil, err

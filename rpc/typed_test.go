@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -85,15 +86,19 @@ func TestDefineDerivesParams(t *testing.T) {
 		{Name: "opt_n", Kind: Integer},
 		{Name: "either", Kind: IntegerOrString, Nullable: true, Default: `"KILL"`},
 	}
-	if !reflect.DeepEqual(m.Params, want) {
-		t.Errorf("params\n got %+v\nwant %+v", m.Params, want)
+	if m.Params != nil {
+		t.Errorf("Define filled Params: %+v; they are derived on first use", m.Params)
+	}
+	if got := m.ParamList(); !reflect.DeepEqual(got, want) {
+		t.Errorf("params\n got %+v\nwant %+v", got, want)
 	}
 }
 
 func TestDefineRefusesATableBug(t *testing.T) {
 	for name, define := range map[string]func(){
 		"no json name": func() {
-			Define(Method{Name: "m"}, func(context.Context, struct{ N int64 }) (True, error) { return True{}, nil })
+			m := Define(Method{Name: "m"}, func(context.Context, struct{ N int64 }) (True, error) { return True{}, nil })
+			m.ParamList()
 		},
 		"unsupported type": func() {
 			defineWith[struct {
@@ -140,8 +145,12 @@ func TestDefineRefusesATableBug(t *testing.T) {
 }
 
 // defineWith defines a method whose params are P.
+// defineWith defines a method whose params are P and asks for its params,
+// which Define derives only then.
 func defineWith[P any]() Method {
-	return Define(Method{Name: "m"}, func(context.Context, P) (True, error) { return True{}, nil })
+	m := Define(Method{Name: "m"}, func(context.Context, P) (True, error) { return True{}, nil })
+	m.ParamList()
+	return m
 }
 
 func TestSchemaOfIsExact(t *testing.T) {
@@ -216,7 +225,7 @@ func TestDefinedScalarCallsDoNotAllocate(t *testing.T) {
 	done := Define(Method{Name: "done"}, func(_ context.Context, p params) (True, error) { return True{}, nil })
 	srv := NewServer([]Method{number, done}, Options{}) // decodes the defaults
 	var args Args
-	if err := decodeParams([]byte(`["TERM"]`), srv.find([]byte("number")).Params, &args); err != nil {
+	if err := decodeParams([]byte(`["TERM"]`), srv.find([]byte("number")).decoded(), &args); err != nil {
 		t.Fatal(err)
 	}
 	dst := make([]byte, 0, 64)
@@ -232,5 +241,36 @@ func TestDefinedScalarCallsDoNotAllocate(t *testing.T) {
 	out, _ := srv.find([]byte("number")).Call(context.Background(), &args, nil)
 	if string(out) != "9" {
 		t.Errorf("number answered %s, want 9", out)
+	}
+}
+
+// TestServerRefusesATableBug: a name listed twice panics in NewServer; a
+// method with too many params, or a default its param cannot read, panics
+// when the server first needs its params, at its first call.
+func TestServerRefusesATableBug(t *testing.T) {
+	call := func(context.Context, *Args, []byte) ([]byte, error) { return nil, nil }
+	many := make([]Param, maxParams+1)
+	for i := range many {
+		many[i] = Param{Name: "p" + strconv.Itoa(i), Kind: Integer}
+	}
+	for name, bug := range map[string]func(){
+		"listed twice": func() {
+			NewServer([]Method{{Name: "m", Call: call}, {Name: "m", Call: call}}, Options{})
+		},
+		"too many params": func() {
+			NewServer([]Method{{Name: "m", Params: many, Call: call}}, Options{}).find([]byte("m")).decoded()
+		},
+		"bad default": func() {
+			NewServer([]Method{{Name: "m", Params: []Param{{Name: "n", Kind: Integer, Default: `"x"`}}, Call: call}}, Options{}).find([]byte("m")).decoded()
+		},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			bug()
+		}()
 	}
 }

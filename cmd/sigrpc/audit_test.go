@@ -441,3 +441,23 @@ func TestSIGHUPReopensTheAuditLog(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditedHelperCatchesEveryStopSignalFirst: with --audit, every stop
+// signal is caught before the first request is read, so that no signal's
+// default action can end the helper between a send and its line. QUIT,
+// one of the signals an unaudited helper catches only once a session
+// lasts, sent as soon as the first answer is read, stops it in order:
+// exit 0, the line written.
+func TestAuditedHelperCatchesEveryStopSignalFirst(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "audit.log")
+	h := spawn.Start(t, spawn.Options{}, binPath, "--audit", path)
+	h.Call(t, auditCallLine(1, "kill", fmt.Sprintf(`[%d,"NONE"]`, auditAbsent)))
+	h.Signal(syscall.SIGQUIT)
+	if ps := h.Wait(t); ps.ExitCode() != exitOK {
+		t.Fatalf("ended with %v after QUIT, want exit status 0; stderr %q", ps, h.Stderr)
+	}
+	if n := len(readAudit(t, path)); n != 1 {
+		t.Errorf("the log holds %d lines, want 1", n)
+	}
+}

@@ -178,7 +178,7 @@ func writeMethods(b *strings.Builder, methods []rpc.Method) {
 	b.WriteString("Methods (params by name, or by position in this order; = marks a default):\n")
 	for _, m := range methods {
 		var params []string
-		for _, p := range m.Params {
+		for _, p := range m.ParamList() {
 			params = append(params, p.Signature())
 		}
 		fmt.Fprintf(b, "  %s(%s)\n      %s\n", m.Name, strings.Join(params, ", "), m.Summary)

@@ -181,6 +181,22 @@ func readFramed(t *testing.T, h *spawn.Proc, framing string) string {
 	return ""
 }
 
+// catchStopSignals makes a call that can last, a wait with a timeout (on
+// a pid no process has), and checks its answer: the helper answers it
+// only once it catches SIGTERM and SIGINT, which it does once a session
+// lasts. A test that signals the helper to see it stop in order calls
+// this first. It reads the answer itself, not with h.Next, which would
+// go on reading in the background: a test that stalls the helper must
+// not read its output.
+func catchStopSignals(t *testing.T, h *spawn.Proc) {
+	t.Helper()
+	h.Send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":"caught","method":"wait","params":[%d,1]}`+"\n", spawn.AbsentPID))
+	got, err := h.R.ReadString('\n')
+	if want := `{"jsonrpc":"2.0","id":"caught","result":{"exited":true}}` + "\n"; got != want || err != nil {
+		t.Fatalf("a wait on an absent pid answered %q (%v), want %q", got, err, want)
+	}
+}
+
 // outputFull reports whether the pipe that is process pid's stdout has
 // no room for another write, as poll(2) sees it from a writer: every one
 // of its buffers is in use. Its byte count cannot tell: writes that leave

@@ -16,11 +16,11 @@ import (
 const lateStartDelay = 5 * time.Millisecond
 
 // lateStart is the part of the helper's start that only a session that
-// lasts needs: catching the stop signals other than SIGTERM and SIGINT
-// (a round trip to Go's signal thread each, about thirty of them), and
-// the goroutines that watch the parent and the reader of stdout. A
-// one-shot run (`echo '{...}' | sigrpc`) is over before it would begin,
-// and so pays for none of it.
+// lasts needs: catching the stop signals (a round trip to Go's signal
+// thread each, about thirty of them, and two threads started by the
+// first), and the goroutines that watch the parent and the reader of
+// stdout. A one-shot run (`echo '{...}' | sigrpc`) is over before it
+// would begin, and so pays for none of it.
 //
 // Nothing it defers is a check. Every check runs at start, before a
 // request is read: stdio, the parent (gone already, or not the client
@@ -29,8 +29,9 @@ const lateStartDelay = 5 * time.Millisecond
 // begin lateStartDelay later at most, or with the first call that can
 // last, and see at once an exit or a hang-up that came before them (a
 // pidfd stays readable, a hang-up is reported until the descriptor
-// closes). A tree call, the only call that stops processes, also waits
-// for every stop signal to be caught (treesAfter), as it always has.
+// closes). A call that can last waits for SIGTERM and SIGINT to be
+// caught (lateCalls), and a tree call, the only call that stops
+// processes, for every stop signal (treesAfter).
 type lateStart struct {
 	mu      sync.Mutex
 	starts  []func() (stop func())
@@ -105,26 +106,45 @@ func (l *lateStart) End() {
 
 // lateCalls is the helper's Controller: treesAfter, whose calls that can
 // last (a tree call, a wait, a terminate that waits) begin the late start
-// rather than wait for its delay, so that a stop signal, the parent's
-// death or the loss of stdout's reader cancels them from the start.
+// rather than wait for its delay, and begin once SIGTERM and SIGINT are
+// caught (caught is closed), so that a stop signal, the parent's death or
+// the loss of stdout's reader cancels them from the start.
 type lateCalls struct {
 	treesAfter
-	late *lateStart
+	late   *lateStart
+	caught <-chan struct{}
 }
 
-// Wait is treesAfter.Wait, beginning the late start first if it waits.
+// Wait is treesAfter.Wait, after the late start's first step if it waits.
 func (c lateCalls) Wait(ctx context.Context, pid int, timeout time.Duration) (bool, error) {
 	if timeout > 0 {
-		c.late.Start()
+		if err := c.start(ctx); err != nil {
+			return false, err
+		}
 	}
 	return c.treesAfter.Wait(ctx, pid, timeout)
 }
 
-// Terminate is treesAfter.Terminate, beginning the late start first with
-// opts.Tree (whose stop pass waits for it: see treesAfter) or a wait.
+// Terminate is treesAfter.Terminate, after the late start's first step
+// with opts.Tree (whose stop pass waits for the rest: see treesAfter) or
+// a wait.
 func (c lateCalls) Terminate(ctx context.Context, t sigctl.Target, opts sigctl.TerminateOptions) (sigctl.Termination, error) {
 	if opts.Tree || opts.Timeout > 0 || opts.EscalateTimeout > 0 {
-		c.late.Start()
+		if err := c.start(ctx); err != nil {
+			return sigctl.Termination{}, err
+		}
 	}
 	return c.treesAfter.Terminate(ctx, t, opts)
+}
+
+// start begins the late start and waits until SIGTERM and SIGINT are
+// caught, or ctx ends.
+func (c lateCalls) start(ctx context.Context) error {
+	c.late.Start()
+	select {
+	case <-c.caught:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

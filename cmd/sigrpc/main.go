@@ -45,9 +45,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "sigrpc %s\n", version.Version) // the clients carry the same one
 		return exitOK
 	}
-	// SIGTERM and SIGINT are caught on a goroutine of their own while the
-	// helper checks its stdio and parent and builds its methods; nothing
-	// is read before they are (see stopper).
+	// The stop signals are caught once a session lasts, or before the
+	// first request with --audit (see stopper).
 	stop := stopOnSignals()
 	defer stop.Stop()
 	ctx, cancel := stop.Context(), stop.Cancel
@@ -86,7 +85,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	// What only a session that lasts needs starts later (see lateStart):
-	// the other stop signals, and the watches on the parent and on the
+	// catching the stop signals, and the watches on the parent and on the
 	// reader of stdout.
 	late := &lateStart{}
 	defer late.End()
@@ -130,15 +129,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	closeController := sync.OnceFunc(func() { controller.Close() })
 	stop.BeforeForcedExit(closeController)
 	defer closeController()
-	srv := newServer(service.Methods(lateCalls{treesAfter{controller, stop.Ready()}, late}), cfg, log)
+	srv := newServer(service.Methods(lateCalls{treesAfter{controller, stop.Ready()}, late, stop.Caught()}), cfg, log)
 	if f, ok := stdin.(*os.File); ok {
 		if stdin, err = spinread.New(f, cfg.spin); err != nil {
 			fmt.Fprintf(stderr, "sigrpc: %v\n", err)
 			return exitFailure
 		}
 	}
-	go func() { <-stop.Caught(); late.StartAfter(lateStartDelay) }() // its first timer sets up Go's poller: not on the way to the first answer
-	<-stop.Caught()
+	if audit != nil {
+		// An audited helper catches every stop signal before it reads: no
+		// signal's default action may end it between a send and its line.
+		late.Start()
+		select {
+		case <-stop.Ready():
+		case <-ctx.Done():
+		}
+	}
+	go late.StartAfter(lateStartDelay) // its first timer sets up Go's poller: not on the way to the first answer
 	// A session stopped before it serves (a stop signal, the parent or
 	// stdout's reader gone) reads nothing, and owes nothing.
 	err = nil

@@ -159,6 +159,7 @@ func TestPolicyRefusesSelfAndSendsNothing(t *testing.T) {
 
 func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 	h := startHelper(t)
+	catchStopSignals(t, h)
 	if got := h.Call(t, `{"jsonrpc":"2.0","id":1,"method":"signum","params":["INT"]}`); got != `{"jsonrpc":"2.0","id":1,"result":2}` {
 		t.Fatalf("got %s", got)
 	}

@@ -72,6 +72,7 @@ func fillOutput(w io.Writer) {
 func stalledHelper(t *testing.T, args ...string) *spawn.Proc {
 	t.Helper()
 	h := startPlain(t, args...)
+	catchStopSignals(t, h) // the tests signal a stalled helper
 	go fillOutput(h.Stdin)
 	spawn.WaitFor(t, "the output pipe to fill", func() bool { return outputFull(t, h.Pid) })
 	return h

@@ -17,19 +17,20 @@ import (
 // stopped).
 //
 // Registering a signal with Go's runtime costs a round trip to the thread
-// that owns the signal mask, tens of microseconds each, and the first
-// registration starts that thread. SIGTERM and SIGINT, which clients
-// send, are caught from the start: their registration runs on a goroutine
-// of its own while the helper checks its stdio and parent and builds its
-// method table, and the helper reads no request before it is done
-// (Caught). The others (about thirty on Linux, most of them real-time
-// signals) are caught by CatchTheRest, which the helper calls when a
-// session lasts (see lateStart): a one-shot run never waits for them.
-// Ready is closed once every one is caught; tree calls wait for it (see
-// treesAfter), so none can stop a process while a signal could still end
-// the helper without continuing it.
+// that owns the signal mask, and the first registration starts that
+// thread and the one that receives signals: in a one-shot run, more than
+// all the rest of its work. So the stop signals are caught by
+// CatchTheRest, which the helper calls when a session lasts (see
+// lateStart) or, with --audit, before it reads a request: SIGTERM and
+// SIGINT first (Caught is closed then), then the others (about thirty on
+// Linux, most of them real-time signals; Ready is closed once every one
+// is caught). A call that can last waits for Caught before it begins (see
+// lateCalls), and a tree call for Ready (see treesAfter), so that a stop
+// signal cancels it rather than ending the helper by its default action;
+// before that, such a signal can only cut short a call that does not
+// wait, and nothing is left stopped.
 //
-// The first such signal cancels Context: the helper stops reading,
+// The first stop signal cancels Context: the helper stops reading,
 // cancels its blocking calls and writes what it owes. A second one ends
 // the helper at once, killed by that signal as the default action would
 // have, but only after the function given to BeforeForcedExit has run.
@@ -57,8 +58,8 @@ type stopper struct {
 	stopped bool          // Stop has begun: CatchTheRest starts nothing
 }
 
-// stopOnSignals starts catching SIGTERM and SIGINT, on a goroutine: they
-// are caught once Caught is closed.
+// stopOnSignals ignores SIGPIPE and the signals nothing may catch, and
+// returns a stopper that catches the stop signals from CatchTheRest on.
 func stopOnSignals() *stopper {
 	ignoreUncatchable()
 	signal.Ignore(syscall.SIGPIPE)
@@ -73,10 +74,6 @@ func stopOnSignals() *stopper {
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
 	}
-	go func() {
-		signal.Notify(s.sigs, syscall.SIGTERM, syscall.SIGINT)
-		close(s.caught)
-	}()
 	watching := make(chan struct{})
 	go func() { defer close(watching); s.watchHangups() }()
 	go func() { s.watch(); <-watching; close(s.exited) }()
@@ -86,9 +83,10 @@ func stopOnSignals() *stopper {
 // Caught is closed once SIGTERM and SIGINT are caught.
 func (s *stopper) Caught() <-chan struct{} { return s.caught }
 
-// CatchTheRest starts catching every other stop signal, and SIGHUP, on a
-// goroutine, unless it has already or Stop has begun; Ready is closed
-// once they are caught. Stop ends the goroutine between two signals.
+// CatchTheRest starts catching the stop signals, and SIGHUP, on a
+// goroutine, unless it has already or Stop has begun: SIGTERM and SIGINT
+// first, then Caught is closed; then the rest, then Ready is closed. Stop
+// ends the goroutine between two signals.
 func (s *stopper) CatchTheRest() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,7 +97,10 @@ func (s *stopper) CatchTheRest() {
 	s.rest = rest
 	go func() {
 		defer close(rest)
-		<-s.caught // one registration at a time: each is a round trip anyway
+		if !s.catch(s.sigs, syscall.SIGTERM) || !s.catch(s.sigs, syscall.SIGINT) {
+			return
+		}
+		close(s.caught)
 		if !s.catch(s.hups, syscall.SIGHUP) {
 			return
 		}

@@ -215,7 +215,7 @@ func methodTable(methods []rpc.Method) (string, error) {
 			return "", fmt.Errorf("%s's result: %w", m.Name, err)
 		}
 		var params []string
-		for _, p := range m.Params {
+		for _, p := range m.ParamList() {
 			s := code(p.Name)
 			if p.Default != "" {
 				s += " = " + code(p.Default)
@@ -252,11 +252,11 @@ func reference(m rpc.Method) (string, error) {
 	if m.Blocking {
 		fmt.Fprintf(&b, "Blocking: it runs beside other requests, never holding them up, and counts towards the %d blocking calls that may run at once.\n\n", rpc.DefaultMaxBlocking)
 	}
-	if len(m.Params) == 0 {
+	if len(m.ParamList()) == 0 {
 		b.WriteString("No params.\n\n")
 	} else {
 		b.WriteString("| param | type | required or default | meaning |\n| --- | --- | --- | --- |\n")
-		for _, p := range m.Params {
+		for _, p := range m.ParamList() {
 			kind, err := kindWords(p)
 			if err != nil {
 				return "", fmt.Errorf("%s's param %s: %w", m.Name, p.Name, err)
@@ -295,7 +295,7 @@ func reference(m rpc.Method) (string, error) {
 // default after =, an optional param without one marked ?.
 func signature(m rpc.Method, result *schema) string {
 	var params []string
-	for _, p := range m.Params {
+	for _, p := range m.ParamList() {
 		params = append(params, p.Signature())
 	}
 	sig := m.Name + "(" + strings.Join(params, ", ") + ")"

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 
 import { Client, HelperExitedError } from '../index.js';
-import { HERE, alive, eventually, killChildren, startChild, startTimeOf } from './helpers.js';
+import { ABSENT_PID, HERE, alive, eventually, killChildren, startChild, startTimeOf } from './helpers.js';
 
 afterEach(killChildren);
 
@@ -187,6 +187,9 @@ describe('the helper dies', { timeout: 20_000 }, () => {
 
   test('exits by itself (SIGTERM): pending calls are answered, later ones reject', async () => {
     const c = await Client.start();
+    // The helper catches SIGTERM once a session lasts; a call that can wait
+    // is answered only once it does.
+    assert.equal(await c.wait(ABSENT_PID, { timeout: 1 }), true);
     const calls = Array.from({ length: 100 }, () => c.signum('TERM'));
     await Promise.all(calls);
     process.kill(/** @type {number} */ (c.pid), 'SIGTERM'); // our own child; it drains and exits 0
