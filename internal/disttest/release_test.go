@@ -118,7 +118,7 @@ type workflowJob struct {
 
 // TestReleaseCheckWorkflow: .github/workflows/release.yml is YAML and mirrors
 // make release-check: on a v* tag, the job check runs .ci/run (make test,
-// which runs make release-check) and uploads dist/'s wheels, sdist and npm
+// which runs make release-check) and make cross-all, and uploads dist/'s wheels, sdist and npm
 // tarballs; then pypi publishes those with pypa/gh-action-pypi-publish and
 // npm with clients/node/npm/publish.mjs (platform packages first), each
 // with an OIDC token (id-token: write) and no stored secret.
@@ -174,8 +174,9 @@ func TestReleaseCheckWorkflow(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^test: .*\brelease-check\b`).Match(makefile) || !regexp.MustCompile(`(?m)^make test$`).Match(ciRun) {
 		t.Error("make test must run make release-check, and .ci/run make test")
 	}
-	if runs := stepRuns(check); !slices.ContainsFunc(runs, func(r string) bool { return strings.HasSuffix(r, "bash .ci/run") }) {
-		t.Errorf("the job check runs %q; want bash .ci/run (make test)", runs)
+	if runs := stepRuns(check); !slices.ContainsFunc(runs, func(r string) bool { return strings.HasSuffix(r, "bash .ci/run") }) ||
+		!slices.Contains(runs, "make cross-all") {
+		t.Errorf("the job check runs %q; want bash .ci/run (make test) and make cross-all (the BSDs make test does not vet)", runs)
 	}
 	uploaded := map[string]string{}
 	for _, s := range check.Steps {
