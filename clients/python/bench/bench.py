@@ -4,7 +4,8 @@ Prints one-in-flight and pipelined rates (threads and asyncio) and compares
 them with os.kill in-process and with spawning /bin/kill per call. With
 $SIGRPC_ECHO set to a pipe echo (`sigrpc-bench -fixture echo`), it also
 measures the pipe floor from Python: a bare loop of os.write, poll and
-os.read on the echo's pipes, one request in flight and 256 in flight, and
+os.read on the echo's pipes, one request in flight and 256 in flight (and
+one in flight from an event loop, as AsyncClient reads), and
 shows each sigrpc row's ratio to the floor of its kind. Like the client, the
 floor sleeps in poll until the answer comes, and the echo sleeps at once
 after answering. Rows marked "both watch 50 µs" have each side watch its
@@ -127,6 +128,38 @@ def echo_floor(echo: str, n: int, depth: int, spin: float = 0.0) -> float:
     return n // depth * depth / elapsed
 
 
+async def async_echo_floor(echo: str, n: int) -> float:
+    """Calls per second through a bare pipe echo from an event loop, one line
+    in flight: the loop sleeps in epoll until the line is back (add_reader),
+    as AsyncClient does, and the echo sleeps at once after answering."""
+    proc = subprocess.Popen([echo, "-fixture", "echo", "-spin=0"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    fd_in, fd_out = proc.stdin.fileno(), proc.stdout.fileno()
+    os.set_blocking(fd_out, False)
+    loop = asyncio.get_running_loop()
+    back: asyncio.Future[None] | None = None
+    want = 0
+
+    def readable() -> None:
+        nonlocal want
+        want -= len(os.read(fd_out, want))
+        if want == 0 and back is not None and not back.done():
+            back.set_result(None)
+
+    loop.add_reader(fd_out, readable)
+    start = time.perf_counter()
+    for _ in range(n):
+        back, want = loop.create_future(), len(REQUEST)
+        os.write(fd_in, REQUEST)
+        await back
+    elapsed = time.perf_counter() - start
+    loop.remove_reader(fd_out)
+    proc.stdin.close()
+    proc.wait()
+    return n / elapsed
+
+
 def spawn_to_first() -> float:
     """Spawns per second: start a Client and wait for its first answer (close untimed)."""
     start = time.perf_counter()
@@ -203,6 +236,8 @@ def main() -> None:
     if echo:
         rows.append(("pipe echo one in flight, both watch 50 µs",
                      best(lambda: echo_floor(echo, 20_000, 1, spin=SPIN)), "one"))
+        rows.append(("pipe echo one in flight, from asyncio",
+                     best(lambda: asyncio.run(async_echo_floor(echo, 20_000))), "one"))
     with Client(spin=0) as c:
         rows.append(("sigrpc one in flight, spin 0",
                      best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
