@@ -170,27 +170,31 @@ bench-node: build ## Node client throughput against the pipe floor, process.kill
 	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
 	$(NODE_ENV_) SIGRPC_ECHO=$(CURDIR)/bin/sigrpc-bench npm run --silent bench
 
-bench-python: build ## Python client throughput against the pipe floor, os.kill and /bin/kill
-	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
-	$(PY_ENV) SIGRPC_ECHO=$(CURDIR)/bin/sigrpc-bench $(PYTHON) bench/bench.py
-
-# Its tools live in build/bench-trees, nowhere else: psutil (pinned) in a venv
-# with the client installed from clients/python, and npm tree-kill (pinned);
-# neither is a dependency of the clients. Run it as root on a host, so that
-# terminate(tree) follows fork events, as BENCHMARKS.md's table does.
-BENCH_TREES    := build/bench-trees
-BENCH_TREES_PY := $(BENCH_TREES)/venv/bin/python
-.PHONY: bench-trees
-bench-trees: build ## ending process trees (2 minutes): sigrpc terminate(tree) against psutil, npm tree-kill and kill(-pgid)
-	@if ! $(BENCH_TREES_PY) -c 'import psutil, sigrpc; assert psutil.__version__ == "7.2.2"' 2>/dev/null; then \
-	  echo "making $(BENCH_TREES)/venv"; rm -rf $(BENCH_TREES)/venv; \
-	  $(PYTHON) -m venv $(BENCH_TREES)/venv \
-	  && $(BENCH_TREES_PY) -m pip install --quiet --disable-pip-version-check psutil==7.2.2 -e clients/python \
+# The benches' Python tools live in build/bench-venv, nowhere else: psutil
+# (pinned) with the client installed from clients/python; psutil is no
+# dependency of the client. npm tree-kill (pinned) lives in build/bench-trees.
+BENCH_VENV  := build/bench-venv
+BENCH_PY    := $(BENCH_VENV)/bin/python
+BENCH_TREES := build/bench-trees
+.PHONY: bench-venv bench-trees
+bench-venv: ## psutil 7.2.2 and the Python client in build/bench-venv, for the benches that compare with psutil (needs PyPI once)
+	@if ! $(BENCH_PY) -c 'import psutil, sigrpc; assert psutil.__version__ == "7.2.2"' 2>/dev/null; then \
+	  echo "making $(BENCH_VENV)"; rm -rf $(BENCH_VENV); \
+	  $(PYTHON) -m venv $(BENCH_VENV) \
+	  && $(BENCH_PY) -m pip install --quiet --disable-pip-version-check psutil==7.2.2 -e clients/python \
 	  || exit 1; \
 	fi
+
+bench-python: build bench-venv ## Python client throughput against the pipe floor, os.kill, psutil and /bin/kill
+	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
+	$(PY_ENV) SIGRPC_ECHO=$(CURDIR)/bin/sigrpc-bench $(CURDIR)/$(BENCH_PY) bench/bench.py
+
+# Run it as root on a host, so that terminate(tree) follows fork events, as
+# BENCHMARKS.md's table does.
+bench-trees: build bench-venv ## ending process trees (2 minutes): sigrpc terminate(tree) against psutil, npm tree-kill and kill(-pgid)
 	@[ -f $(BENCH_TREES)/node_modules/tree-kill/package.json ] \
 	  || npm install --prefix $(BENCH_TREES) --no-audit --no-fund --loglevel=error tree-kill@1.2.2
-	SIGRPC_BIN=$(CURDIR)/$(BIN) $(BENCH_TREES_PY) bench/trees/trees.py --treekill $(CURDIR)/$(BENCH_TREES)/node_modules/tree-kill
+	SIGRPC_BIN=$(CURDIR)/$(BIN) $(BENCH_PY) bench/trees/trees.py --treekill $(CURDIR)/$(BENCH_TREES)/node_modules/tree-kill
 
 dist-tools: $(DIST_VENV)/.installed ## the Python build tools make dist uses, in build/dist-venv (needs PyPI once)
 

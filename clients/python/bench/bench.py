@@ -8,16 +8,17 @@ os.read on the echo's pipes, one request in flight and 256 in flight (and
 one in flight from an event loop, as AsyncClient reads), and
 shows each sigrpc row's ratio to the floor of its kind. Like the client, the
 floor sleeps in poll until the answer comes, and the echo sleeps at once
-after answering. Rows marked "both watch 50 µs" have each side watch its
-input for up to 50 µs before sleeping, as Client and its helper do by
-default (spin=50e-6; the helper's --spin); "spin 0" rows watch on neither
-side, as AsyncClient's default. The spawn row times Client() and its first answer (µs/call is
-then µs per spawn). The kill rows time ``kill(pid, 0)`` to a child, one call
-at a time, from Client and AsyncClient, and, when psutil can be imported
-(it is no dependency: install it beside the client to compare),
-``psutil.Process(pid).send_signal(0)``, which checks that the pid still names
-the process and calls os.kill. Run it with `make bench-python`; it is a
-benchmark, not a test.
+after answering. Rows marked "both watch" have each side watch its input
+for up to 50 µs before sleeping, as both clients and their helper do by
+default (spin=50e-6; the helper's --spin; AsyncClient watches only for a
+call alone in flight); "spin 0" rows watch on neither side. The spawn row
+times Client() and its first answer (µs/call is then µs per spawn). The
+kill rows time ``kill(pid, 0)`` to a child, one call at a time (the
+median of five rounds, taking turns), from Client and AsyncClient, and,
+when psutil can be imported (it is no dependency: install it beside the
+client to compare), ``psutil.Process(pid).send_signal(0)``, which checks
+that the pid still names the process and calls os.kill. Run it with `make
+bench-python`; it is a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import asyncio
 import importlib
 import os
 import select
+import statistics
 import subprocess
 import threading
 import time
@@ -81,9 +83,9 @@ async def workers(n: int, tasks: int) -> float:
         return n // tasks * tasks / (time.perf_counter() - start)
 
 
-async def async_one_in_flight(n: int) -> float:
+async def async_one_in_flight(n: int, spin: float = SPIN) -> float:
     """AsyncClient calls awaited one after another."""
-    async with AsyncClient() as c:
+    async with AsyncClient(spin=spin) as c:
         start = time.perf_counter()
         for _ in range(n):
             await c.signum("TERM")
@@ -170,42 +172,53 @@ def spawn_to_first() -> float:
     return 1 / elapsed
 
 
-def kill_rows(n: int) -> list[tuple[str, float, str]]:
-    """kill(pid, 0) to a child of this process, one call at a time."""
+def kill_rows(n: int, rounds: int = 5) -> list[tuple[str, float, str]]:
+    """kill(pid, 0) to a child of this process, one call at a time: each
+    contender's median over rounds, the contenders taking turns."""
     child = subprocess.Popen(["sleep", "600"])
     pid = child.pid
-    rows: list[tuple[str, float, str]] = []
     try:
         with Client() as c:
-            def sync_kill() -> None:
-                for _ in range(n):
-                    c.kill(pid, 0)
-
-            rows.append(("sigrpc kill(pid, 0) one in flight", best(lambda: rate(n, sync_kill)),
-                         "one"))
-
-        async def async_kill() -> float:
-            async with AsyncClient() as c:
+            def sync_kill() -> float:
                 start = time.perf_counter()
                 for _ in range(n):
-                    await c.kill(pid, 0)
+                    c.kill(pid, 0)
                 return n / (time.perf_counter() - start)
 
-        rows.append(("sigrpc asyncio kill(pid, 0) one in flight",
-                     best(lambda: asyncio.run(async_kill())), "one"))
-        try:
-            psutil = importlib.import_module("psutil")
-        except ImportError:
-            return rows
-        proc = psutil.Process(pid)
+            async def async_kill(spin: float) -> float:
+                async with AsyncClient(spin=spin) as ac:
+                    start = time.perf_counter()
+                    for _ in range(n):
+                        await ac.kill(pid, 0)
+                    return n / (time.perf_counter() - start)
 
-        def psutil_kill() -> None:
-            for _ in range(n):
-                proc.send_signal(0)
+            contenders: list[tuple[str, Callable[[], float], str]] = [
+                ("sigrpc kill(pid, 0) one in flight", sync_kill, "one"),
+                ("sigrpc asyncio kill(pid, 0), spin 0",
+                 lambda: asyncio.run(async_kill(0.0)), "one"),
+                ("sigrpc asyncio kill(pid, 0) (both watch)",
+                 lambda: asyncio.run(async_kill(SPIN)), "one"),
+            ]
+            try:
+                psutil = importlib.import_module("psutil")
+            except ImportError:
+                pass
+            else:
+                proc = psutil.Process(pid)
 
-        rows.append((f"psutil {psutil.__version__} send_signal(0)",
-                     best(lambda: rate(n, psutil_kill)), ""))
-        return rows
+                def psutil_kill() -> float:
+                    start = time.perf_counter()
+                    for _ in range(n):
+                        proc.send_signal(0)
+                    return n / (time.perf_counter() - start)
+
+                contenders.append((f"psutil {psutil.__version__} send_signal(0)", psutil_kill, ""))
+            results: list[list[float]] = [[] for _ in contenders]
+            for _ in range(rounds):
+                for (_, measure, _), got in zip(contenders, results, strict=True):
+                    got.append(measure())
+            return [(name, statistics.median(got), kind)
+                    for (name, _, kind), got in zip(contenders, results, strict=True)]
     finally:
         child.kill()
         child.wait()
@@ -234,7 +247,7 @@ def main() -> None:
         rows.append(("pipe echo 256 in flight (floor)",
                      best(lambda: echo_floor(echo, n, 256)), "many"))
     if echo:
-        rows.append(("pipe echo one in flight, both watch 50 µs",
+        rows.append(("pipe echo one in flight, both watch",
                      best(lambda: echo_floor(echo, 20_000, 1, spin=SPIN)), "one"))
         rows.append(("pipe echo one in flight, from asyncio",
                      best(lambda: asyncio.run(async_echo_floor(echo, 20_000))), "one"))
@@ -242,11 +255,13 @@ def main() -> None:
         rows.append(("sigrpc one in flight, spin 0",
                      best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
     with Client() as c:
-        rows.append(("sigrpc one in flight (both watch 50 µs)",
+        rows.append(("sigrpc one in flight (both watch)",
                      best(lambda: rate(20_000, lambda: one_in_flight(c, 20_000))), "one"))
         rows.append(("sigrpc 16 threads",
                      best(lambda: rate(n, lambda: threaded(c, n, 16))), "many"))
-    rows.append(("sigrpc asyncio one in flight",
+    rows.append(("sigrpc asyncio one in flight, spin 0",
+                 best(lambda: asyncio.run(async_one_in_flight(20_000, 0.0))), "one"))
+    rows.append(("sigrpc asyncio one in flight (both watch)",
                  best(lambda: asyncio.run(async_one_in_flight(20_000))), "one"))
     rows.append(("sigrpc asyncio, 256 tasks in flight",
                  best(lambda: asyncio.run(workers(n, 256))), "many"))

@@ -15,6 +15,7 @@ import pytest
 from conftest import ABSENT_PID
 
 from sigrpc import AsyncClient, HelperExited, PolicyError
+from sigrpc._watch import Watch, usable_cpus
 
 
 def run(coro: Coroutine[Any, Any, None]) -> None:
@@ -110,26 +111,78 @@ def test_close_ends_pending_calls_at_once(child: subprocess.Popen[bytes]) -> Non
     run(main())
 
 
-def test_other_tasks_run_while_calls_are_in_flight() -> None:
+async def turns_of_the_loop(calls: int, spin: float | None) -> list[bool]:
+    """For each of calls signum calls awaited one after another through
+    AsyncClient(spin=spin): whether the event loop turned during it."""
+    turned: list[bool] = []
+    async with AsyncClient(spin=spin) as c:
+        loop = asyncio.get_running_loop()
+        for i in range(calls):
+            ran: list[None] = []
+            loop.call_soon(ran.append, None)  # runs at the loop's next turn
+            assert await c.signum(i) == i
+            turned.append(bool(ran))
+    return turned
+
+
+def longest_run_without_a_turn(turned: list[bool]) -> int:
+    longest = run_ = 0
+    for t in turned:
+        run_ = 0 if t else run_ + 1
+        longest = max(longest, run_)
+    return longest
+
+
+@pytest.mark.parametrize("spin", [0.0, None])
+def test_without_a_watch_every_call_turns_the_loop(spin: float | None) -> None:
     async def main() -> None:
-        ticks = 0
-        stop = False
+        assert all(await turns_of_the_loop(200, spin))
 
-        async def ticker() -> None:
-            nonlocal ticks
-            while not stop:
-                ticks += 1
-                await asyncio.sleep(0)
+    run(main())
 
-        async with AsyncClient() as c:
-            task = asyncio.create_task(ticker())
-            await asyncio.sleep(0)
-            before = ticks
-            for i in range(500):
-                assert await c.signum(i) == i
-            stop = True
-            await task
-            assert ticks - before >= 500  # at least one turn per call
+
+@pytest.mark.parametrize("spin", [50e-6, 1e-3])
+def test_watched_calls_still_let_other_tasks_run(spin: float) -> None:
+    async def main() -> None:
+        # Every call either waits in the loop or, answered while watched,
+        # is at most the 16th in a row not to turn it.
+        assert longest_run_without_a_turn(await turns_of_the_loop(200, spin)) <= 15
+
+    run(main())
+
+
+def test_overlapping_calls_are_not_watched(monkeypatch: pytest.MonkeyPatch) -> None:
+    # While a call was watched, the tasks about to join it would wait: calls
+    # pipelined by many tasks would go one at a time.
+    watched = 0
+    wait = Watch.wait
+
+    def counting(self: Watch, poll: Any) -> Any:
+        nonlocal watched
+        watched += 1
+        return wait(self, poll)
+
+    monkeypatch.setattr(Watch, "wait", counting)
+
+    async def main() -> None:
+        async with AsyncClient(spin=1e-3) as c:
+            async def worker() -> None:
+                for i in range(100):
+                    assert await c.signum(i) == i
+
+            await asyncio.gather(*(worker() for _ in range(8)))
+
+    run(main())
+    assert watched <= 8
+
+
+@pytest.mark.skipif(usable_cpus() < 2, reason="the client watches only with two CPUs")
+def test_a_watched_answer_skips_the_loop() -> None:
+    async def main() -> None:
+        # A 1 ms watch sees the helper's answer to signum come, but on a
+        # machine so loaded that not one of 200 calls is answered within it.
+        turned = await turns_of_the_loop(200, 1e-3)
+        assert not all(turned)
 
     run(main())
 

@@ -14,6 +14,19 @@ the client's CPU per call (``perf``, on the project's 2-core VM). Reading
 
 A request made when nothing is in flight is written at once; while answers
 are awaited, requests made in one turn of the loop go out in one write.
+
+A request written when nothing else is in flight, after one that was alone
+in flight too, is watched for, as ``Client`` watches (``_watch``): for up
+to ``spin`` the client polls the helper's output without sleeping, and an
+answer that comes in that window is read and delivered at once, with no
+turn of the loop. The loop sleeping
+in ``epoll`` and being woken for the answer costs about as much as a whole
+``os.kill`` through psutil; watching holds the loop for at most ``spin``
+(with ``Client``'s back-off when it does not pay). So that a task whose
+calls are all answered this way cannot keep the loop from its other tasks,
+every ``YIELD_EVERY``-th such answer in a row yields to the loop first.
+Calls that overlap are never watched: while one was watched, the tasks
+about to join it would wait, and pipelined calls would go one at a time.
 """
 
 from __future__ import annotations
@@ -22,6 +35,7 @@ import asyncio
 import contextlib
 import itertools
 import os
+import select
 import time
 from collections.abc import Coroutine
 from types import TracebackType
@@ -33,7 +47,8 @@ from ._calls import Call, Op, Steps
 from ._connection import CLOSE_GRACE_SECONDS
 from ._errors import HelperExited, error_from_response
 from ._process import AsyncProcess
-from ._spawn import StderrTail, helper_argv
+from ._spawn import DEFAULT_SPIN, StderrTail, helper_argv
+from ._watch import Watch
 from ._wire import decode_responses, encode_params, message_limit, request_line, too_large
 
 if TYPE_CHECKING:
@@ -43,6 +58,10 @@ T = TypeVar("T")
 
 #: Queued requests that trigger an immediate write and a wait for the pipe.
 OUTBOX_LIMIT = 1024
+
+#: Calls answered in a row without a turn of the loop, at most: the next
+#: such call yields to the loop before it returns.
+YIELD_EVERY = 16
 
 #: The most bytes of answers read at once (below the C library's threshold
 #: for mapping a buffer of its own).
@@ -101,8 +120,10 @@ class AsyncClient:
     fine); a client belongs to the event loop that started it. The methods,
     their ``rpc_timeout`` and their errors are those of Client, awaited.
     Arguments are checked when a method is called, before it is awaited.
-    ``spin`` defaults to 0 here: an event loop never busy-waits, and a
-    helper that watches for a client that does not only takes its CPU.
+    A call made while nothing else is in flight holds the loop for up to
+    ``spin`` (50 µs by default) watching for its answer, and one that comes
+    in time is returned without a turn of the loop; every 16th such call
+    in a row yields to the loop. ``spin=0`` (or None) never holds the loop.
     """
 
     def __init__(
@@ -110,10 +131,14 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
-        spin: float | None = 0.0,
+        spin: float | None = DEFAULT_SPIN,
     ) -> None:
         self._argv = helper_argv(command, args, spin)
         self._limit = message_limit(self._argv)
+        self._watch = Watch(spin or 0.0)
+        self._poll: select.poll | None = None  # the helper's stdout, while watched
+        self._held = 0  # calls answered in a row without a turn of the loop
+        self._alone = False  # no call has joined the last one written alone
         self._loop: asyncio.AbstractEventLoop | None = None
         self._transport: asyncio.SubprocessTransport | None = None
         self._protocol: _HelperProtocol | None = None
@@ -136,7 +161,7 @@ class AsyncClient:
         command: str | os.PathLike[str] | None = None,
         *,
         args: list[str] | tuple[str, ...] = (),
-        spin: float | None = 0.0,
+        spin: float | None = DEFAULT_SPIN,
     ) -> AsyncClient:
         """Spawn the helper and return a client for it."""
         client = cls(command, args=args, spin=spin)
@@ -175,6 +200,9 @@ class AsyncClient:
         os.set_blocking(read_fd, False)
         self._stdout_fd = read_fd
         loop.add_reader(read_fd, self._read_ready)
+        if self._watch.watches:
+            self._poll = select.poll()
+            self._poll.register(read_fd, select.POLLIN)
 
     @property
     def pid(self) -> int:
@@ -235,6 +263,7 @@ class AsyncClient:
         if not data:  # the end of the helper's output
             assert self._loop is not None
             self._loop.remove_reader(self._stdout_fd)
+            self._poll = None
             os.close(self._stdout_fd)
             self._stdout_fd = -1
             self._maybe_gone()
@@ -312,10 +341,17 @@ class AsyncClient:
         self._pending[request_id] = fut
         if not self._unanswered:  # nothing in flight: write it now
             self._unanswered = 1
+            poll = self._poll if self._alone else None  # watch for the answer
+            self._alone = True
             if not self._stdin.is_closing():
                 self._stdin.write(data)
+                if poll is not None and self._watch.wait(poll.poll):
+                    self._read_ready()
+                    if fut.done():  # answered while watched
+                        return await self._answered(fut)
         else:
             self._unanswered += 1
+            self._alone = False
             outbox = self._outbox
             outbox.append(data)
             if len(outbox) == 1:
@@ -324,6 +360,7 @@ class AsyncClient:
                 self._flush()
                 assert self._protocol is not None
                 await self._protocol.drain()
+        self._held = 0  # awaiting fut turns the loop
         if deadline is None:
             return await fut
         # loop.time() is time.monotonic() for the default loops.
@@ -333,6 +370,15 @@ class AsyncClient:
             return await fut
         finally:
             timer.cancel()
+
+    async def _answered(self, fut: asyncio.Future[Any]) -> Any:
+        """The result of a call answered without a turn of the loop, after
+        yielding to the loop if YIELD_EVERY calls in a row have not."""
+        self._held += 1
+        if self._held >= YIELD_EVERY:
+            self._held = 0
+            await asyncio.sleep(0)
+        return fut.result()
 
     async def _run(self, op: Op[T]) -> T:
         """Run an operation built by a definition of ``_calls``."""

@@ -15,12 +15,11 @@ STDERR_TAIL_BYTES = 4096
 #: The longest ``spin`` the helper accepts, in seconds.
 MAX_SPIN = 1e-3
 
-#: ``Client``'s default ``spin``: 50 µs. The helper watches its input this
-#: long after answering (``--spin``), and the client's reader watches the
-#: helper's output as long before it sleeps, so that a call alone in flight
-#: costs no wake-up on either side (see ``_watch``). ``AsyncClient``'s
-#: default is 0: an event loop must not busy-wait, and a helper watching for
-#: a client that does not only takes a CPU from it.
+#: The clients' default ``spin``: 50 µs. The helper watches its input this
+#: long after answering (``--spin``), and the client watches the helper's
+#: output as long before it sleeps (``AsyncClient`` only for a call alone in
+#: flight, holding its event loop), so that a call alone in flight costs no
+#: wake-up on either side (see ``_watch``).
 DEFAULT_SPIN = 50e-6
 
 #: How to get a helper, as the not-found errors say it: every command in it

@@ -43,9 +43,14 @@ class Watch:
     time: the one reading (the connection's lock hands it over)."""
 
     def __init__(self, window: float) -> None:
-        self._window = window if usable_cpus() >= 2 else 0.0
+        self._window = window if window > 0 and usable_cpus() >= 2 else 0.0
         self._misses = 0
         self._skip = 0
+
+    @property
+    def watches(self) -> bool:
+        """Whether wait ever watches: a window, and two CPUs or more."""
+        return self._window > 0
 
     def wait(self, poll: Callable[[int], list[Any]]) -> list[Any]:
         """Call ``poll(0)`` until it returns events or the window passes;
