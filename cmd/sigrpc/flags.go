@@ -82,9 +82,9 @@ end it but SIGHUP) or the parent's death: blocking calls are cancelled and
 answered, output is flushed within 2 s, then exit 0 (1 if answers could not
 be written); a second such signal ends it at once. Either way, every process
 a tree call stopped is continued first; only SIGKILL can prevent that. These
-signals are caught once a session lasts 5 ms or makes a call that can wait
-(with --audit, before the first request); before, one ends sigrpc at once,
-with nothing stopped. SIGHUP reopens the audit log, and is otherwise ignored.
+signals are caught once a session lasts: it waits for input or for room to
+write, reads input twice, or makes a call that can wait (with --audit, before
+the first request); before, one ends sigrpc at once, with nothing stopped. SIGHUP reopens the audit log, and is otherwise ignored.
 Exit status 1 if standard input or output is closed (or /dev/null) at start,
 output is lost, or the audit log failed under --audit-failure stop; 2 for bad
 flags, or an audit log that cannot be opened.
@@ -97,7 +97,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("sigrpc", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	framing := fs.String("framing", "auto", "message framing: auto, ndjson or lsp")
-	level := fs.String("log-level", "error", "stderr log level: error, warn, info or debug (debug logs every request)")
+	level := fs.String("log-level", "error", "stderr log level: error, warn, info or debug (debug logs every request, and when every stop signal is caught)")
 	fs.Int64Var(&cfg.maxMessageBytes, "max-message-bytes", cfg.maxMessageBytes, "largest message accepted, in bytes")
 	fs.BoolVar(&cfg.allowGroups, "allow-groups", false, "permit pid 0 and pids below -1 (process groups other than sigrpc's own)")
 	fs.BoolVar(&cfg.allowInit, "allow-init", false, "permit signals to pid 1, the init of sigrpc's pid namespace")

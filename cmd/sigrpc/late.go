@@ -9,7 +9,8 @@ import (
 )
 
 // lateStartDelay is how long a session serves before its late start (see
-// lateStart) unless a call that can last brings it sooner (see
+// lateStart) where its stdio cannot show that it lasts (see
+// lastingStdio), unless a call that can last brings it sooner (see
 // lateCalls): longer than a one-shot run takes from start to exit, even
 // on a loaded machine, and short enough that the watches it starts still
 // end a session promptly.
@@ -19,15 +20,18 @@ const lateStartDelay = 5 * time.Millisecond
 // lasts needs: catching the stop signals (a round trip to Go's signal
 // thread each, about thirty of them, and two threads started by the
 // first), and the goroutines that watch the parent and the reader of
-// stdout. A one-shot run (`echo '{...}' | sigrpc`) is over before it
-// would begin, and so pays for none of it.
+// stdout. It begins once the session shows that it lasts: it waits for
+// input, reads input a second time, has a write that could wait for room
+// (see lastingStdio), or makes a call that can last (see lateCalls). A
+// one-shot run (`echo '{...}' | sigrpc`) does none of these, and so pays
+// for none of it.
 //
 // Nothing it defers is a check. Every check runs at start, before a
 // request is read: stdio, the parent (gone already, or not the client
 // --descendants-of names), the audit log, and whether stdout's reader
 // is gone already; a session stopped by then reads nothing. The watches
-// begin lateStartDelay later at most, or with the first call that can
-// last, and see at once an exit or a hang-up that came before them (a
+// begin before the helper first waits for its client, to write or to
+// read, and see at once an exit or a hang-up that came before them (a
 // pidfd stays readable, a hang-up is reported until the descriptor
 // closes). A call that can last waits for SIGTERM and SIGINT to be
 // caught (lateCalls), and a tree call, the only call that stops
@@ -105,8 +109,8 @@ func (l *lateStart) End() {
 }
 
 // lateCalls is the helper's Controller: treesAfter, whose calls that can
-// last (a tree call, a wait, a terminate that waits) begin the late start
-// rather than wait for its delay, and begin once SIGTERM and SIGINT are
+// last (a tree call, a wait, a terminate that waits) begin the late start,
+// and begin once SIGTERM and SIGINT are
 // caught (caught is closed), so that a stop signal, the parent's death or
 // the loss of stdout's reader cancels them from the start.
 type lateCalls struct {

@@ -17,16 +17,42 @@ import (
 // needs. These tests show that a session that lasts still gets all of it,
 // and that the checks it does not defer hold before any request is read.
 
-// TestQuitWhileIdleStopsInOrder: a session left idle past the late start
-// catches QUIT, a stop signal caught late, and ends in order (exit 0), not
-// by QUIT's default action. The wait is hundreds of times the delay.
+// waitCaught waits, for at most 10 s, until the helper h, started with
+// --log-level debug, says that it catches every stop signal.
+// (/proc/PID/status cannot tell: Go's runtime has a handler for each of
+// them from the start, which ends the helper unless it asked for them.)
+func waitCaught(t *testing.T, h *spawn.Proc) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); !strings.Contains(h.Stderr.String(), "every stop signal is caught"); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the helper does not catch every stop signal 10 s on; stderr %q", h.Stderr)
+		}
+	}
+}
+
+// TestQuitWhileIdleStopsInOrder: a session that has answered and waits for
+// its next request catches QUIT, a stop signal caught late, and ends in
+// order (exit 0), not by QUIT's default action.
 func TestQuitWhileIdleStopsInOrder(t *testing.T) {
 	t.Parallel()
-	h := startHelper(t)
+	h := startHelper(t, "--log-level", "debug")
 	if got := h.Call(t, `{"jsonrpc":"2.0","id":1,"method":"signum","params":["QUIT"]}`); got != `{"jsonrpc":"2.0","id":1,"result":3}` {
 		t.Fatalf("got %s", got)
 	}
-	time.Sleep(200 * lateStartDelay)
+	waitCaught(t, h)
+	h.Signal(syscall.SIGQUIT)
+	if ps := h.Wait(t); ps.ExitCode() != exitOK {
+		t.Fatalf("ended with %v after QUIT, want exit status 0; stderr %q", ps, h.Stderr)
+	}
+}
+
+// TestASessionWaitingForItsFirstRequestCatchesStopSignals: a session whose
+// client has sent nothing yet lasts: it catches every stop signal, and
+// watches its parent and the reader of its stdout.
+func TestASessionWaitingForItsFirstRequestCatchesStopSignals(t *testing.T) {
+	t.Parallel()
+	h := startHelper(t, "--log-level", "debug")
+	waitCaught(t, h)
 	h.Signal(syscall.SIGQUIT)
 	if ps := h.Wait(t); ps.ExitCode() != exitOK {
 		t.Fatalf("ended with %v after QUIT, want exit status 0; stderr %q", ps, h.Stderr)

@@ -94,6 +94,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		late.Add(func() func() { return watchParent(ctx, cancel, parent) })
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	stop.OnReady(func() { log.Debug("every stop signal is caught") })
 	var readerLost atomic.Bool
 	if f, ok := stdout.(*os.File); ok {
 		// Answers nobody can read are not worth waiting for: this also ends
@@ -145,7 +146,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		case <-ctx.Done():
 		}
 	}
-	go late.StartAfter(lateStartDelay) // its first timer sets up Go's poller: not on the way to the first answer
+	// The late start begins once the session shows it lasts (see
+	// lastingStdio), or after a delay where stdio cannot tell.
+	var lasting bool
+	if stdin, stdout, lasting = lastingStdio(stdin, stdout, late.Start); !lasting {
+		go late.StartAfter(lateStartDelay) // its first timer sets up Go's poller: not on the way to the first answer
+	}
 	// A session stopped before it serves (a stop signal, the parent or
 	// stdout's reader gone) reads nothing, and owes nothing.
 	err = nil

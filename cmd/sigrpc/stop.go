@@ -49,17 +49,21 @@ type stopper struct {
 	caught chan struct{} // closed once SIGTERM and SIGINT are caught
 	ready  chan struct{} // closed once every stop signal is caught
 	done   chan struct{} // closed by Stop
-	exited chan struct{} // closed when the watching goroutines return
 
-	mu      sync.Mutex
-	before  func()
-	hangup  func()
-	rest    chan struct{} // closed when CatchTheRest's goroutine returns; nil until it starts
-	stopped bool          // Stop has begun: CatchTheRest starts nothing
+	mu       sync.Mutex
+	before   func()
+	hangup   func()
+	onReady  func()
+	watching chan struct{} // closed when the watching goroutines return; nil until they start
+	rest     chan struct{} // closed when CatchTheRest's goroutine returns; nil until it starts
+	stopped  bool          // Stop has begun: nothing more starts
 }
 
 // stopOnSignals ignores SIGPIPE and the signals nothing may catch, and
 // returns a stopper that catches the stop signals from CatchTheRest on.
+// Its goroutines start with the first signal it catches: a goroutine
+// started at once wakes Go's scheduler on another CPU, which a one-shot
+// run would pay for and never use.
 func stopOnSignals() *stopper {
 	ignoreUncatchable()
 	signal.Ignore(syscall.SIGPIPE)
@@ -72,12 +76,20 @@ func stopOnSignals() *stopper {
 		caught: make(chan struct{}),
 		ready:  make(chan struct{}),
 		done:   make(chan struct{}),
-		exited: make(chan struct{}),
 	}
-	watching := make(chan struct{})
-	go func() { defer close(watching); s.watchHangups() }()
-	go func() { s.watch(); <-watching; close(s.exited) }()
 	return s
+}
+
+// startWatching starts the goroutines that handle caught signals, once.
+// s.mu is held.
+func (s *stopper) startWatching() {
+	if s.watching != nil {
+		return
+	}
+	s.watching = make(chan struct{})
+	hangups := make(chan struct{})
+	go func() { defer close(hangups); s.watchHangups() }()
+	go func() { s.watch(); <-hangups; close(s.watching) }()
 }
 
 // Caught is closed once SIGTERM and SIGINT are caught.
@@ -93,6 +105,7 @@ func (s *stopper) CatchTheRest() {
 	if s.rest != nil || s.stopped {
 		return
 	}
+	s.startWatching()
 	rest := make(chan struct{})
 	s.rest = rest
 	go func() {
@@ -110,7 +123,21 @@ func (s *stopper) CatchTheRest() {
 			}
 		}
 		close(s.ready)
+		s.mu.Lock()
+		f := s.onReady
+		s.mu.Unlock()
+		if f != nil {
+			f()
+		}
 	}()
+}
+
+// OnReady sets f to run once every stop signal is caught, just after
+// Ready is closed.
+func (s *stopper) OnReady(f func()) {
+	s.mu.Lock()
+	s.onReady = f
+	s.mu.Unlock()
 }
 
 // catch catches sig on c, unless Stop has begun; it reports whether it did.
@@ -129,8 +156,12 @@ func (s *stopper) catch(c chan<- os.Signal, sig os.Signal) bool {
 // OnHangup returns, before Ready (which it is otherwise caught with).
 func (s *stopper) OnHangup(f func()) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return
+	}
 	s.hangup = f
-	s.mu.Unlock()
+	s.startWatching()
 	signal.Notify(s.hups, syscall.SIGHUP)
 }
 
@@ -180,10 +211,12 @@ func (s *stopper) Stop() {
 	s.cancel()
 	s.mu.Lock()
 	s.stopped = true
-	rest := s.rest
+	watching, rest := s.watching, s.rest
 	s.mu.Unlock()
 	close(s.done)
-	<-s.exited
+	if watching != nil {
+		<-watching
+	}
 	if rest != nil {
 		<-rest // at most the registration under way
 	}
