@@ -130,12 +130,15 @@ bench-spin: build ## sigrpc's CPU at three request rates for each --spin, 10 s e
 
 # The helper and lineecho (cmd/sigrpc-bench/lineecho, a minimal Go pipe
 # echo) are built as make dist builds its helpers, static and stripped,
-# into bin/coldstart/. The Python and Node one-shot scripts run against
-# that helper when they exist.
+# and copied into bin/coldstart/ with cp, as an install writes them (a
+# file as Go's linker writes it starts slower: see cmd/sigrpc-bench). The
+# Python and Node one-shot scripts run against that helper when they exist.
 .PHONY: bench-coldstart
 bench-coldstart: ## cold start (about 90 s): one-shot sigrpc against a minimal Go echo and /bin/kill, CPU per isolated request, Python and Node one-shots
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/coldstart/sigrpc ./cmd/sigrpc
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/coldstart/lineecho ./cmd/sigrpc-bench/lineecho
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/coldstart/build/sigrpc ./cmd/sigrpc
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/coldstart/build/lineecho ./cmd/sigrpc-bench/lineecho
+	rm -f bin/coldstart/sigrpc bin/coldstart/lineecho
+	cp bin/coldstart/build/sigrpc bin/coldstart/build/lineecho bin/coldstart/
 	$(GO) build -o bin/sigrpc-bench ./cmd/sigrpc-bench
 	./bin/sigrpc-bench -coldstart -sigrpc bin/coldstart/sigrpc -echo1 bin/coldstart/lineecho
 	@if [ -f clients/python/bench/coldstart.py ]; then echo; echo "Python one-shot: clients/python/bench/coldstart.py"; \
