@@ -76,12 +76,14 @@ func (in *lastingInput) beginNow() {
 	in.begin()
 }
 
-// pageSize is the most a write to a pipe that poll(2) reports writable
-// always takes at once: the pipe has at least one free page.
-const pageSize = 4096
+// atOnce is the most a write to a pipe or socket that poll(2) reports
+// writable takes at once on every system sigrpc runs on: Linux reports a
+// pipe writable with a page free, the BSDs and macOS with PIPE_BUF (512
+// bytes) free.
+const atOnce = 512
 
 // lastingOutput is the session's stdout: it calls begin, once, before a
-// write that could wait for room, that is one larger than a page or one
+// write that could wait for room, that is one larger than atOnce or one
 // to a file that poll(2) does not report writable. Writes may come from
 // any goroutine, one at a time.
 type lastingOutput struct {
@@ -93,7 +95,7 @@ type lastingOutput struct {
 // Write writes p to the file, calling begin first if the write could
 // wait.
 func (out *lastingOutput) Write(p []byte) (int, error) {
-	if !out.begun.Load() && (len(p) > pageSize || !writable(out.f)) {
+	if !out.begun.Load() && (len(p) > atOnce || !writable(out.f)) {
 		out.begun.Store(true)
 		out.begin()
 	}

@@ -129,7 +129,7 @@ func TestLastingOutputBeginsBeforeAWriteThatCouldWait(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Run("more than a page", func(t *testing.T) {
+	t.Run("more than a write surely takes", func(t *testing.T) {
 		r, w, err := os.Pipe()
 		if err != nil {
 			t.Fatal(err)
@@ -139,7 +139,7 @@ func TestLastingOutputBeginsBeforeAWriteThatCouldWait(t *testing.T) {
 		begun := 0
 		out := &lastingOutput{f: w, begin: func() { begun++ }}
 		for range 2 {
-			if _, err := out.Write([]byte(strings.Repeat("x", pageSize+1))); err != nil {
+			if _, err := out.Write([]byte(strings.Repeat("x", atOnce+1))); err != nil {
 				t.Fatal(err)
 			}
 		}
