@@ -9,11 +9,15 @@ schema from the helper's rpc.discover (``answers_fit_their_schemas``).
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,40 @@ def _helper() -> str:
 
 HELPER = _helper()
 os.environ["SIGRPC_BIN"] = HELPER
+
+
+#: The Pythons some tests also run in fresh interpreters of: the oldest
+#: supported, and the newest tested.
+OTHER_PYTHONS = ("3.10", "3.13")
+
+
+@cache
+def python(version: str) -> str | None:
+    """An interpreter of version ("3.10"; "default" is this one), if one is
+    installed: under ~/.pyenv/versions/ or as pythonX.Y on PATH."""
+    if version == "default":
+        return sys.executable
+    pattern = os.path.expanduser(f"~/.pyenv/versions/{version}*/bin/python{version}")
+    candidates = sorted(glob.glob(pattern))
+    candidates += [p for p in (shutil.which(f"python{version}"),) if p]
+    for candidate in candidates:
+        try:
+            out = subprocess.run(
+                [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True, text=True, timeout=20)
+        except OSError:
+            continue
+        if out.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def need_python(version: str) -> str:
+    """python(version), or skip the test when none is installed."""
+    interpreter = python(version)
+    if interpreter is None:
+        pytest.skip(f"no Python {version} found (looked under ~/.pyenv/versions/ and on PATH)")
+    return interpreter
 
 
 def wait_until(condition: Callable[[], object], seconds: float = 10, what: str = "") -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import HELPER
+from conftest import HELPER, OTHER_PYTHONS, need_python
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -29,23 +28,26 @@ NOT_IMPORTED = {
 }
 
 
-def fresh(code: str) -> str:
-    """What code prints, run by a fresh interpreter that finds sigrpc in src/."""
+def fresh(code: str, version: str = "default") -> str:
+    """What code prints, run by a fresh interpreter of version that finds
+    sigrpc in src/."""
     env = dict(os.environ, PYTHONPATH=str(SRC), SIGRPC_BIN=HELPER)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    done = subprocess.run([need_python(version), "-c", code], capture_output=True, text=True,
                           env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
-def test_import_sigrpc_imports_neither_asyncio_nor_importlib_metadata() -> None:
+@pytest.mark.parametrize("version", ["default", *OTHER_PYTHONS])
+def test_import_sigrpc_imports_neither_asyncio_nor_importlib_metadata(version: str) -> None:
     loaded = json.loads(fresh(
         f"import sys, json, sigrpc; print(json.dumps([m for m in {list(NOT_IMPORTED)!r}"
-        " if m in sys.modules]))"))
+        " if m in sys.modules]))", version))
     assert loaded == [], {m: NOT_IMPORTED[m] for m in loaded}
 
 
-def test_a_one_shot_kill_imports_neither() -> None:
+@pytest.mark.parametrize("version", ["default", *OTHER_PYTHONS])
+def test_a_one_shot_kill_imports_neither(version: str) -> None:
     """Client(), a kill and close: what a short script does."""
     loaded = json.loads(fresh(
         "import sys, json\n"
@@ -55,7 +57,7 @@ def test_a_one_shot_kill_imports_neither() -> None:
         "        c.kill(2147483647, 0)\n"
         "    except ProcessLookupError:\n"
         "        pass\n"
-        f"print(json.dumps([m for m in {list(NOT_IMPORTED)!r} if m in sys.modules]))"))
+        f"print(json.dumps([m for m in {list(NOT_IMPORTED)!r} if m in sys.modules]))", version))
     assert not set(loaded) & {"asyncio", "importlib.metadata", "sigrpc._aio"}, loaded
 
 
