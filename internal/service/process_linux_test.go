@@ -457,10 +457,14 @@ func TestKillChecksEverySend(t *testing.T) {
 
 // TestTerminateChecksItsEscalation: terminate's first signal is allowed
 // and makes the target change; the escalation is checked at its own send,
-// refused, and not sent; the result says so.
+// refused, and not sent; the result says so. The target must change
+// before the escalation, which comes timeout_ms after the first signal:
+// with 1 s, a loaded machine once let the escalation find the target
+// still unchanged, and KILL it (the test then saw the target's output
+// end), so the test gives it 5 s and takes as long.
 func TestTerminateChecksItsEscalation(t *testing.T) {
 	eachNarrowing(t, "TERM", func(t *testing.T, reason string, c *changer, s *session) {
-		s.Send(t, request("terminate", map[string]any{"pid": c.pid, "timeout_ms": 1000})+"\n")
+		s.Send(t, request("terminate", map[string]any{"pid": c.pid, "timeout_ms": 5000})+"\n")
 		c.waitChanged(t) // the first signal was delivered
 		line := s.Next(t)
 		var resp struct{ Result *terminateResult }
