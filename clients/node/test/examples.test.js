@@ -14,13 +14,12 @@
 // SAFETY: each example signals only the child it spawns itself.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { HELPER, PACKAGE } from './helpers.js';
+import { PACKAGE, runNode } from './helpers.js';
 import { TS_EXAMPLE, TYPESCRIPTS, project, tsc } from './typescript.js';
 
 const MODULE_SYSTEMS = join(PACKAGE, 'examples', 'module-systems');
@@ -36,38 +35,13 @@ before(() => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /**
- * Run a file with node in `cwd`; resolve with its exit status and output.
- * @param {string} cwd
- * @param {string} file
- * @returns {Promise<{code: number | null, signal: string | null, stdout: string, stderr: string}>}
- */
-function node(cwd, file) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], {
-      cwd,
-      env: { ...process.env, SIGRPC_BIN: HELPER },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-/**
  * Assert that a file runs, prints `want` and nothing on stderr.
  * @param {string} cwd
  * @param {string} file
  * @param {string} want
  */
 async function runs(cwd, file, want) {
-  const r = await node(cwd, file);
+  const r = await runNode(cwd, file);
   assert.equal(r.stderr, '', `${file}: stderr`);
   assert.deepEqual([r.code, r.signal, r.stdout], [0, null, want], file);
 }
@@ -122,7 +96,7 @@ describe('examples/module-systems: CommonJS and ES modules', { timeout: 60_000 }
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, type }, null, 2));
       await runs(dir, 'import.mjs', 'import: true\n');
       if (!REQUIRE_ESM) {
-        const r = await node(dir, 'require.cjs');
+        const r = await runNode(dir, 'require.cjs');
         assert.notEqual(r.code, 0);
         assert.match(r.stderr, /ERR_REQUIRE_ESM/);
         return t.skip(`Node ${process.version} cannot require() ES modules (20.19+ and 22.12+ can)`);

@@ -30,6 +30,33 @@ try {
 }
 process.env.SIGRPC_BIN = HELPER;
 
+/**
+ * Run a file with this Node in `cwd`, with the helper under test as
+ * $SIGRPC_BIN; resolve with its exit status and output. It is killed
+ * after 20 s.
+ * @param {string} cwd
+ * @param {string} file
+ * @returns {Promise<{code: number | null, signal: string | null, stdout: string, stderr: string}>}
+ */
+export function runNode(cwd, file) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file], {
+      cwd,
+      env: { ...process.env, SIGRPC_BIN: HELPER },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 /** @type {Set<import('node:child_process').ChildProcess>} */
 const children = new Set();
 

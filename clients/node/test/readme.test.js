@@ -14,7 +14,6 @@
 // ask the helper to signal itself (refused by its policy).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +21,7 @@ import { after, before, describe, test } from 'node:test';
 
 import ts from 'typescript';
 
-import { HELPER, PACKAGE } from './helpers.js';
+import { PACKAGE, runNode } from './helpers.js';
 import { TS_EXAMPLE } from './typescript.js';
 
 /** @returns {{lang: string, code: string, line: number, output: RegExp | undefined}[]} */
@@ -56,30 +55,6 @@ before(() => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-/**
- * Run a module; resolve with its exit status and output.
- * @param {string} file
- * @returns {Promise<{code: number | null, signal: string | null, stdout: string, stderr: string}>}
- */
-function run(file) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], {
-      cwd: root,
-      env: { ...process.env, SIGRPC_BIN: HELPER },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
 describe('README examples', { timeout: 60_000, concurrency: 2 }, () => {
   test('there are examples of each part of the API', () => {
     assert.ok(EXAMPLES.length >= 8, `${EXAMPLES.length} examples`);
@@ -111,7 +86,7 @@ describe('README examples', { timeout: 60_000, concurrency: 2 }, () => {
         return t.skip(`Node ${process.version} cannot require() ES modules (20.19+ and 22.12+ can)`);
       }
       writeFileSync(file, code);
-      const r = await run(file);
+      const r = await runNode(root, file);
       assert.equal(r.signal, null, `killed after 20 s; stdout: ${r.stdout}`);
       assert.equal(r.stderr, '', `stderr; stdout: ${r.stdout}`);
       assert.equal(r.code, 0);
