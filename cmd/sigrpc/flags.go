@@ -82,9 +82,10 @@ end it but SIGHUP) or the parent's death: blocking calls are cancelled and
 answered, output is flushed within 2 s, then exit 0 (1 if answers could not
 be written); a second such signal ends it at once. Either way, every process
 a tree call stopped is continued first; only SIGKILL can prevent that. These
-signals are caught once a session lasts: it waits for input or for room to
-write, reads input twice, or makes a call that can wait (with --audit, before
-the first request); before, one ends sigrpc at once, with nothing stopped. SIGHUP reopens the audit log, and is otherwise ignored.
+signals are caught from when a session shows it lasts: it waits for input or
+for room to write, reads input twice, or makes a call that can wait (with
+--audit, before the first request); before, one ends sigrpc at once, with
+nothing stopped. SIGHUP reopens the audit log, and is otherwise ignored.
 Exit status 1 if standard input or output is closed (or /dev/null) at start,
 output is lost, or the audit log failed under --audit-failure stop; 2 for bad
 flags, or an audit log that cannot be opened.
