@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sigrpc/sigrpc/internal/testio"
 )
 
 // scriptedInput is an rpc.ReadyReader that plays a script: each Read
@@ -98,11 +100,7 @@ func TestLastingInputAsksOncePerRead(t *testing.T) {
 // fullPipe returns a pipe whose buffer is full: a write to w would wait.
 func fullPipe(t *testing.T) (r, w *os.File) {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close(); w.Close() })
+	r, w = testio.Pipe(t)
 	chunk := bytes.Repeat([]byte("x"), 4096)
 	for {
 		w.SetWriteDeadline(time.Now().Add(20 * time.Millisecond))
@@ -118,24 +116,14 @@ func fullPipe(t *testing.T) (r, w *os.File) {
 
 func TestLastingOutputBeginsBeforeAWriteThatCouldWait(t *testing.T) {
 	t.Run("an answer that fits", func(t *testing.T) {
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		defer w.Close()
+		_, w := testio.Pipe(t)
 		out := &lastingOutput{f: w, begin: func() { t.Error("begun for a write that fits") }}
 		if _, err := out.Write([]byte(`{"jsonrpc":"2.0","id":1,"result":15}` + "\n")); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("more than a write surely takes", func(t *testing.T) {
-		r, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		defer w.Close()
+		_, w := testio.Pipe(t)
 		begun := 0
 		out := &lastingOutput{f: w, begin: func() { begun++ }}
 		for range 2 {

@@ -30,32 +30,27 @@ func waitCaught(t *testing.T, h *spawn.Proc) {
 	}
 }
 
-// TestQuitWhileIdleStopsInOrder: a session that has answered and waits for
-// its next request catches QUIT, a stop signal caught late, and ends in
-// order (exit 0), not by QUIT's default action.
+// TestQuitWhileIdleStopsInOrder: a session that waits for its client, for
+// its first request or for the next one, lasts: it catches every stop
+// signal (and watches its parent and the reader of its stdout), and QUIT,
+// a stop signal caught late, ends it in order (exit 0), not by QUIT's
+// default action.
 func TestQuitWhileIdleStopsInOrder(t *testing.T) {
-	t.Parallel()
-	h := startHelper(t, "--log-level", "debug")
-	if got := h.Call(t, `{"jsonrpc":"2.0","id":1,"method":"signum","params":["QUIT"]}`); got != `{"jsonrpc":"2.0","id":1,"result":3}` {
-		t.Fatalf("got %s", got)
-	}
-	waitCaught(t, h)
-	h.Signal(syscall.SIGQUIT)
-	if ps := h.Wait(t); ps.ExitCode() != exitOK {
-		t.Fatalf("ended with %v after QUIT, want exit status 0; stderr %q", ps, h.Stderr)
-	}
-}
-
-// TestASessionWaitingForItsFirstRequestCatchesStopSignals: a session whose
-// client has sent nothing yet lasts: it catches every stop signal, and
-// watches its parent and the reader of its stdout.
-func TestASessionWaitingForItsFirstRequestCatchesStopSignals(t *testing.T) {
-	t.Parallel()
-	h := startHelper(t, "--log-level", "debug")
-	waitCaught(t, h)
-	h.Signal(syscall.SIGQUIT)
-	if ps := h.Wait(t); ps.ExitCode() != exitOK {
-		t.Fatalf("ended with %v after QUIT, want exit status 0; stderr %q", ps, h.Stderr)
+	for _, requests := range []int{0, 1} {
+		t.Run(fmt.Sprintf("after %d requests", requests), func(t *testing.T) {
+			t.Parallel()
+			h := startHelper(t, "--log-level", "debug")
+			if requests > 0 {
+				if got := h.Call(t, `{"jsonrpc":"2.0","id":1,"method":"signum","params":["QUIT"]}`); got != `{"jsonrpc":"2.0","id":1,"result":3}` {
+					t.Fatalf("got %s", got)
+				}
+			}
+			waitCaught(t, h)
+			h.Signal(syscall.SIGQUIT)
+			if ps := h.Wait(t); ps.ExitCode() != exitOK {
+				t.Fatalf("ended with %v after QUIT, want exit status 0; stderr %q", ps, h.Stderr)
+			}
+		})
 	}
 }
 

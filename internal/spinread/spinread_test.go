@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sigrpc/sigrpc/internal/testio"
 )
 
 // fakeClock is a Reader's clock that moves on by step at every reading,
@@ -39,21 +41,10 @@ func withClock(t *testing.T, r io.Reader, step time.Duration) (*Reader, *fakeClo
 	return sr, c
 }
 
-// pipe returns a pipe closed when the test ends.
-func pipe(t *testing.T) (r, w *os.File) {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close(); w.Close() })
-	return r, w
-}
-
 // Without a window the reader never watches, and still tells whether
 // input is waiting.
 func TestWithoutAWindowItNeverWatchesButTellsWhatIsWaiting(t *testing.T) {
-	r, w := pipe(t)
+	r, w := testio.Pipe(t)
 	for _, window := range []time.Duration{0, -time.Second} {
 		got, err := New(r, window)
 		if err != nil {
@@ -82,7 +73,7 @@ func TestWithoutAWindowItNeverWatchesButTellsWhatIsWaiting(t *testing.T) {
 }
 
 func TestReadsWhatIsWaiting(t *testing.T) {
-	r, w := pipe(t)
+	r, w := testio.Pipe(t)
 	sr, err := New(r, DefaultWindow)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +89,7 @@ func TestReadsWhatIsWaiting(t *testing.T) {
 // A read that outlasts the window sleeps, and still returns what the
 // writer sends later, message after message.
 func TestReadsPastTheWindow(t *testing.T) {
-	r, w := pipe(t)
+	r, w := testio.Pipe(t)
 	sr, err := New(r, time.Microsecond)
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +108,7 @@ func TestReadsPastTheWindow(t *testing.T) {
 }
 
 func TestEndOfInput(t *testing.T) {
-	r, w := pipe(t)
+	r, w := testio.Pipe(t)
 	got, err := New(r, MaxWindow)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +128,7 @@ func TestEndOfInput(t *testing.T) {
 // description may be shared with the process that started sigrpc.
 func TestLeavesTheFileModeAlone(t *testing.T) {
 	for _, nonblocking := range []bool{false, true} {
-		r, w := pipe(t)
+		r, w := testio.Pipe(t)
 		fd := int(r.Fd()) // blocking mode now
 		if err := unix.SetNonblock(fd, nonblocking); err != nil {
 			t.Fatal(err)
@@ -185,7 +176,7 @@ func BenchmarkReadWaiting(b *testing.B) {
 // moves it on by a window, so every watch sees the window pass at its
 // first look, however fast or slow the machine.
 func TestBacksOffWhileThePeerIsSlow(t *testing.T) {
-	r, w := pipe(t)
+	r, w := testio.Pipe(t)
 	const window = time.Microsecond
 	sr, clock := withClock(t, &Reader{f: r, fd: int(r.Fd()), window: window}, window)
 	var skipped []int

@@ -69,6 +69,17 @@ func (s *StallingReader) SetReadDeadline(time.Time) error {
 	return nil
 }
 
+// Pipe returns a pipe whose ends are closed when the test ends.
+func Pipe(t testing.TB) (r, w *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return r, w
+}
+
 // SyncBuffer is a bytes.Buffer that one goroutine may write while
 // another reads it.
 type SyncBuffer struct {
