@@ -22,36 +22,35 @@ import (
 	"time"
 )
 
+// needEnv returns $name, or skips the test, saying who sets it, when it
+// is not set.
+func needEnv(t *testing.T, name, setBy string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		t.Skipf("%s is not set: %s", name, setBy)
+	}
+	return v
+}
+
 // needDist returns the dist directory, or skips when make test-dist did not
 // start the test.
 func needDist(t *testing.T) string {
 	t.Helper()
-	dist := os.Getenv("SIGRPC_DIST")
-	if dist == "" {
-		t.Skip("SIGRPC_DIST is not set: `make test-dist` builds dist/ and runs these tests")
-	}
-	return dist
+	return needEnv(t, "SIGRPC_DIST", "`make test-dist` builds dist/ and runs these tests")
 }
 
 // distPython is the interpreter that has the build tools (build, hatchling).
 func distPython(t *testing.T) string {
 	t.Helper()
-	py := os.Getenv("SIGRPC_DIST_PYTHON")
-	if py == "" {
-		t.Skip("SIGRPC_DIST_PYTHON is not set: `make test-dist` sets it")
-	}
-	return py
+	return needEnv(t, "SIGRPC_DIST_PYTHON", "`make test-dist` sets it")
 }
 
 // releasePython is the interpreter that has the release tools (twine,
 // auditwheel, pypiserver, PyYAML): make release-tools' build/release-venv.
 func releasePython(t *testing.T) string {
 	t.Helper()
-	py := os.Getenv("SIGRPC_RELEASE_PYTHON")
-	if py == "" {
-		t.Skip("SIGRPC_RELEASE_PYTHON is not set: `make test-dist` and `make release-check` set it")
-	}
-	return py
+	return needEnv(t, "SIGRPC_RELEASE_PYTHON", "`make test-dist` and `make release-check` set it")
 }
 
 // repoRoot is the top of the repository (the tests run in internal/disttest).
